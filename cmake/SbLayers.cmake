@@ -1,0 +1,31 @@
+# The dependency table: a module may link only the modules listed for it.
+# Every edge points to an earlier layer, so cycles cannot form. sb_add_module() enforces it.
+set(SB_LAYER_base "")
+set(SB_LAYER_sip "base")
+set(SB_LAYER_sdp "base")
+set(SB_LAYER_io "base")
+set(SB_LAYER_transport_api "base;sip")
+set(SB_LAYER_transport "base;io;sip;transport_api")
+set(SB_LAYER_txn "base;sip;transport_api")
+set(SB_LAYER_location_api "base;sip")
+set(SB_LAYER_location_memory "base;location_api")
+set(SB_LAYER_location_sqlite "base;location_api;location_memory")
+set(SB_LAYER_registrar "base;sip;txn;transport_api;location_api")
+set(SB_LAYER_proxy_api "base;sip;transport_api;location_api")
+set(SB_LAYER_proxy "base;sip;txn;transport_api;location_api;proxy_api")
+set(SB_LAYER_dialog "base;sip;proxy_api")
+set(SB_LAYER_config "base;sip;io;transport_api;txn;location_api;registrar;proxy_api;proxy")
+set(SB_LAYER_server
+    "base;sip;sdp;io;transport_api;transport;txn;location_api;location_memory;location_sqlite;registrar;proxy_api;proxy;dialog;config")
+
+function(sb_check_layer module deps)
+    if(NOT DEFINED SB_LAYER_${module})
+        message(FATAL_ERROR "module '${module}' is not in cmake/SbLayers.cmake")
+    endif()
+    foreach(dep IN LISTS deps)
+        if(NOT dep IN_LIST SB_LAYER_${module})
+            message(FATAL_ERROR
+                "module '${module}' may not depend on '${dep}' (see cmake/SbLayers.cmake)")
+        endif()
+    endforeach()
+endfunction()
