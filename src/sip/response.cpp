@@ -1,0 +1,97 @@
+#include "sip/response.h"
+
+#include <fmt/format.h>
+
+#include "base/strings.h"
+#include "sip/params.h"
+#include "sip/status.h"
+
+namespace sb::sip {
+
+void build_response(std::string& out, const Message& request, const ResponseSpec& spec,
+                    std::string_view top_via) {
+    out.clear();
+    std::string_view reason = spec.reason.empty() ? default_reason(spec.status) : spec.reason;
+    fmt::format_to(std::back_inserter(out), "SIP/2.0 {} {}\r\n", spec.status, reason);
+    bool first_via = true;
+    for (const HeaderField& h : request.headers()) {
+        switch (h.id) {
+            case HeaderId::Via:
+                out.append("Via: ");
+                if (first_via && !top_via.empty()) {
+                    // Replace only the first value of the first Via line.
+                    const Via& via = request.top_via();
+                    out.append(top_via);
+                    std::size_t rest = request.offset_of(via.text) + via.text.size();
+                    std::size_t end = request.offset_of(h.value) + h.value.size();
+                    out.append(request.base() + rest, end - rest);
+                } else {
+                    out.append(h.value);
+                }
+                out.append("\r\n");
+                first_via = false;
+                break;
+            case HeaderId::From:
+            case HeaderId::CallId:
+            case HeaderId::CSeq:
+                out.append(header_name(h.id)).append(": ").append(h.value).append("\r\n");
+                break;
+            case HeaderId::To:
+                out.append("To: ").append(h.value);
+                if (request.to_tag().empty() && !spec.to_tag.empty() && spec.status > 100) {
+                    out.append(";tag=").append(spec.to_tag);
+                }
+                out.append("\r\n");
+                break;
+            case HeaderId::Timestamp:
+                // RFC 3261 §8.2.6.1: a 100 copies the Timestamp.
+                if (spec.status == 100) {
+                    out.append("Timestamp: ").append(h.value).append("\r\n");
+                }
+                break;
+            default:
+                break;
+        }
+    }
+    out.append(spec.extra_headers);
+    if (!spec.body.empty()) {
+        fmt::format_to(std::back_inserter(out), "Content-Type: {}\r\n", spec.content_type);
+    }
+    fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n\r\n", spec.body.size());
+    out.append(spec.body);
+}
+
+std::string annotate_via(const Via& via, std::string_view source_ip, unsigned source_port) {
+    // RFC 3581 §4: with rport, received is always added.
+    bool add_received = via.rport.has_value() || via.host != source_ip;
+    bool fill_rport = via.rport.has_value() && via.rport->empty();
+    if (via.received && *via.received == source_ip) {
+        add_received = false;
+    }
+    if (!add_received && !fill_rport) {
+        return {};
+    }
+    // Rebuild the value: everything up to the parameters, then the parameters with received
+    // replaced and rport filled in.
+    std::string out(via.text.substr(0, via.text.size() - via.params.size()));
+    ParamCursor cursor(via.params);
+    while (auto p = cursor.next()) {
+        if (iequals(p->name, "received")) {
+            continue;
+        }
+        if (iequals(p->name, "rport")) {
+            fmt::format_to(std::back_inserter(out), ";rport={}", source_port);
+            continue;
+        }
+        out.append(";").append(p->name);
+        if (p->has_value) {
+            out.append("=").append(p->value);
+        }
+    }
+    if (add_received) {
+        out.append(";received=").append(source_ip);
+    }
+    return out;
+}
+
+}  // namespace sb::sip

@@ -1,0 +1,32 @@
+#pragma once
+
+// Builds responses to received requests (RFC 3261 §8.2.6).
+
+#include <string>
+#include <string_view>
+
+#include "sip/message.h"
+
+namespace sb::sip {
+
+struct ResponseSpec {
+    int status = 200;
+    std::string_view reason;         // empty: the default phrase for the code
+    std::string_view to_tag;         // added to To when it has none and status > 100
+    std::string_view extra_headers;  // whole lines, each ending in CRLF
+    std::string_view content_type;   // with a body
+    std::string_view body;
+};
+
+/// Writes the response to `request` into `out` (which is cleared first). The Via, From, To,
+/// Call-ID and CSeq header fields are copied; `top_via` (when not empty) replaces the value of
+/// the topmost Via, which is how received/rport reach the response (RFC 3581 §4).
+void build_response(std::string& out, const Message& request, const ResponseSpec& spec,
+                    std::string_view top_via = {});
+
+/// The top Via of a received request as the server must record it (RFC 3261 §18.2.1,
+/// RFC 3581 §4): `received` when the sent-by host differs from the source address, and
+/// `rport` filled in when the client asked for it. Returns "" when nothing needs to change.
+std::string annotate_via(const Via& via, std::string_view source_ip, unsigned source_port);
+
+}  // namespace sb::sip
