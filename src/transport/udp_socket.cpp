@@ -1,0 +1,139 @@
+#include "transport/udp_socket.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/log.h"
+
+namespace sb::transport {
+namespace {
+
+constexpr int kBatch = 32;  // datagrams read per wake-up before yielding to other work
+
+boost::asio::ip::udp::endpoint to_asio(const Endpoint& e) {
+    boost::asio::ip::udp::endpoint out;
+    std::memcpy(out.data(), e.sockaddr_ptr(), e.sockaddr_len());
+    return out;
+}
+
+}  // namespace
+
+UdpSocket::UdpSocket(io::Worker& worker, ListenerId listener, Receiver& receiver,
+                     const TransportConfig& config)
+    : worker_(worker),
+      listener_(listener),
+      receiver_(receiver),
+      config_(config),
+      socket_(worker.context()),
+      scratch_(config.max_message_size + 1) {}
+
+Result<Endpoint> UdpSocket::bind(const Endpoint& local) {
+    boost::system::error_code ec;
+    auto ep = to_asio(local);
+    socket_.open(ep.protocol(), ec);
+    if (ec) {
+        return fail("cannot open UDP socket: " + ec.message());
+    }
+    int one = 1;
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (local.is_v6()) {
+        ::setsockopt(socket_.native_handle(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    }
+    int rcvbuf = config_.udp_receive_buffer;
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    socket_.non_blocking(true, ec);
+    socket_.bind(ep, ec);
+    if (ec) {
+        return fail("cannot listen on udp:" + local.to_string() + ": " + ec.message());
+    }
+    return Endpoint::from_sockaddr(socket_.local_endpoint().data());
+}
+
+void UdpSocket::start() { wait(); }
+
+void UdpSocket::close() {
+    boost::system::error_code ec;
+    socket_.close(ec);
+}
+
+void UdpSocket::wait() {
+    socket_.async_wait(boost::asio::ip::udp::socket::wait_read,
+                       [this](const boost::system::error_code& ec) {
+                           if (!ec) {
+                               drain();
+                           }
+                       });
+}
+
+void UdpSocket::drain() {
+    static auto logger = log::get("transport");
+    for (int i = 0; i < kBatch; ++i) {
+        sockaddr_storage from{};
+        socklen_t from_len = sizeof(from);
+        ssize_t n = ::recvfrom(socket_.native_handle(), scratch_.data(), scratch_.size(),
+                               MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &from_len);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                // ICMP errors surface here on some kernels; they are not fatal for the socket.
+                logger->debug("udp receive error: {}", std::strerror(errno));
+                continue;
+            }
+            break;
+        }
+        if (static_cast<std::size_t>(n) > config_.max_message_size) {
+            // RFC 3261 §18.1.1 allows large messages only over congestion-controlled transports.
+            logger->warn("dropped a {}+ byte datagram: over max_message_size", n);
+            continue;
+        }
+        if (n == 0) {
+            continue;
+        }
+        Source source;
+        source.transport = Transport::Udp;
+        source.remote = Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&from));
+        source.listener = listener_;
+        receiver_.on_message(Buffer::copy_of({scratch_.data(), static_cast<std::size_t>(n)}),
+                             source);
+    }
+    wait();
+}
+
+bool UdpSocket::send_to(const Endpoint& remote, std::string_view bytes) {
+    ssize_t n = ::sendto(socket_.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT,
+                         remote.sockaddr_ptr(), remote.sockaddr_len());
+    return n == static_cast<ssize_t>(bytes.size());
+}
+
+Result<std::uint16_t> probe_port(Transport transport, const Endpoint& local) {
+    int type = transport == Transport::Udp ? SOCK_DGRAM : SOCK_STREAM;
+    int fd = ::socket(local.is_v6() ? AF_INET6 : AF_INET, type, 0);
+    if (fd < 0) {
+        return fail(std::string("cannot open socket: ") + std::strerror(errno));
+    }
+    int one = 1;
+    if (local.is_v6()) {
+        ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    }
+    if (type == SOCK_STREAM) {
+        // Connections of an earlier run in TIME_WAIT must not keep us from listening; a socket
+        // that is actually listening still makes bind fail.
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    }
+    if (::bind(fd, local.sockaddr_ptr(), local.sockaddr_len()) != 0) {
+        int err = errno;
+        ::close(fd);
+        return fail("cannot listen on " + std::string(lower_name(transport)) + ":" +
+                    local.to_string() + ": " + std::strerror(err));
+    }
+    sockaddr_storage bound{};
+    socklen_t len = sizeof(bound);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+    ::close(fd);
+    return Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&bound)).port();
+}
+
+}  // namespace sb::transport
