@@ -1,0 +1,20 @@
+#pragma once
+
+#include "txn/transaction.h"
+
+namespace sb::txn {
+
+/// Non-INVITE server transaction: RFC 3261 §17.2.2 (Figure 8).
+class ServerNonInvite final : public ServerTransaction {
+public:
+    ServerNonInvite(TransactionTable& table, TxnId id, std::string key, sip::Message&& request,
+                    const transport::Source& source);
+
+    void on_retransmission() override;
+    void on_timer(std::uint32_t tag) override;
+
+private:
+    void on_send(int status) override;
+};
+
+}  // namespace sb::txn

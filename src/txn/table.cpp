@@ -1,0 +1,210 @@
+#include "txn/table.h"
+
+#include <charconv>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "base/strings.h"
+#include "sip/parser.h"
+
+namespace sb::txn {
+namespace {
+constexpr std::uint32_t kReapTag = 0;
+}
+
+TransactionTable::TransactionTable(transport::Sender& sender, TimerQueue& timers,
+                                   const TimerConfig& config, ServerUser& server_user,
+                                   std::uint32_t owner)
+    : sender_(sender), timers_(timers), config_(config), server_user_(server_user), owner_(owner) {}
+
+TransactionTable::~TransactionTable() {
+    if (reap_timer_ != 0) {
+        timers_.cancel(reap_timer_);
+    }
+}
+
+std::string TransactionTable::server_key(const sip::Message& request, bool ack_as_invite) {
+    // RFC 3261 §17.2.3: branch, sent-by and method (an ACK matches its INVITE). Without the
+    // magic cookie, fall back to RFC 2543 matching on the dialog and CSeq identifiers.
+    std::string_view method = request.method_text();
+    if (ack_as_invite && (request.method() == sip::Method::Ack || request.method() == sip::Method::Cancel)) {
+        method = "INVITE";
+    }
+    const sip::Via& via = request.top_via();
+    std::string key;
+    if (via.rfc3261_branch()) {
+        key.reserve(via.branch.size() + via.host.size() + method.size() + 10);
+        key.append(via.branch).append("|").append(to_lower(via.host));
+        fmt::format_to(std::back_inserter(key), ":{}|", via.port);
+    } else {
+        fmt::format_to(std::back_inserter(key), "2543|{}|{}|{}|{}|", request.call_id(),
+                       request.cseq().number, request.from_tag(), via.text);
+    }
+    key.append(method);
+    return key;
+}
+
+void TransactionTable::on_request(sip::Message&& request, const transport::Source& source) {
+    reap();
+    if (request.method() == sip::Method::Ack) {
+        auto it = servers_.find(server_key(request, true));
+        if (it != servers_.end() && it->second->is_invite()) {
+            ServerTransaction& st = *it->second;
+            if (st.state() == State::Completed) {
+                st.on_ack();
+                return;
+            }
+            if (st.state() == State::Confirmed) {
+                return;  // a retransmitted ACK
+            }
+        }
+        // An ACK for a 2xx is its own transaction-less request (RFC 3261 §17.2.3, RFC 6026).
+        server_user_.on_stray_ack(request, source);
+        return;
+    }
+    std::string key = server_key(request, false);
+    if (auto it = servers_.find(key); it != servers_.end()) {
+        it->second->on_retransmission();
+        return;
+    }
+    TxnId id = next_id();
+    std::unique_ptr<ServerTransaction> st;
+    if (request.method() == sip::Method::Invite) {
+        st = std::make_unique<ServerInvite>(*this, id, key, std::move(request), source);
+    } else {
+        st = std::make_unique<ServerNonInvite>(*this, id, key, std::move(request), source);
+    }
+    ServerTransaction& ref = *st;
+    servers_.emplace(std::move(key), std::move(st));
+    servers_by_id_.emplace(id, &ref);
+    server_user_.on_request(ref);
+}
+
+bool TransactionTable::on_response(const sip::Message& response, const transport::Source& source) {
+    reap();
+    std::string key;
+    key.reserve(response.top_via().branch.size() + 12);
+    key.append(response.top_via().branch).append("|").append(response.cseq().method_text);
+    auto it = clients_.find(key);
+    if (it == clients_.end()) {
+        return false;
+    }
+    it->second->on_response(response, source);
+    return true;
+}
+
+ClientTransaction* TransactionTable::start_client(std::string bytes,
+                                                  const transport::Destination& to,
+                                                  ClientUser& user, std::uint64_t token) {
+    // Only INVITEs need their request parsed again (for the ACK and the CANCEL); for the
+    // others the start line and the top Via branch are enough.
+    std::string_view view(bytes);
+    std::size_t sp = view.find(' ');
+    if (sp == std::string_view::npos) {
+        return nullptr;
+    }
+    std::string_view method = view.substr(0, sp);
+    std::size_t b = view.find(";branch=");
+    if (b == std::string_view::npos) {
+        return nullptr;
+    }
+    std::string_view rest = view.substr(b + 8);
+    std::string branch(rest.substr(0, rest.find_first_of(";,\r\n ")));
+    std::string key = branch + "|" + std::string(method);
+    if (clients_.count(key) != 0) {
+        return nullptr;
+    }
+    TxnId id = next_id();
+    if (method == "INVITE") {
+        auto parsed = sip::parse_message(std::string_view(bytes));
+        if (!parsed) {
+            return nullptr;
+        }
+        auto ct = std::make_unique<ClientInvite>(*this, id, key, std::move(bytes),
+                                                 std::move(*parsed), to, user, token, branch);
+        ClientInvite& ref = *ct;
+        clients_.emplace(std::move(key), std::move(ct));
+        clients_by_id_.emplace(id, &ref);
+        ref.start();
+        return &ref;
+    }
+    if (method == "ACK") {
+        return nullptr;  // an ACK never opens a transaction: send it directly
+    }
+    auto ct = std::make_unique<ClientNonInvite>(*this, id, key, std::move(bytes), to, user, token,
+                                                branch);
+    ClientNonInvite& ref = *ct;
+    clients_.emplace(std::move(key), std::move(ct));
+    clients_by_id_.emplace(id, &ref);
+    ref.start();
+    return &ref;
+}
+
+ServerTransaction* TransactionTable::find_server(TxnId id) {
+    auto it = servers_by_id_.find(id);
+    return it == servers_by_id_.end() ? nullptr : it->second;
+}
+
+ClientTransaction* TransactionTable::find_client(TxnId id) {
+    auto it = clients_by_id_.find(id);
+    return it == clients_by_id_.end() ? nullptr : it->second;
+}
+
+ServerTransaction* TransactionTable::find_invite_for(const sip::Message& cancel) {
+    auto it = servers_.find(server_key(cancel, true));
+    if (it == servers_.end() || !it->second->is_invite() || it->second->terminated()) {
+        return nullptr;
+    }
+    return it->second.get();
+}
+
+std::string TransactionTable::new_branch() const {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    return fmt::format("{}{:x}x{:016x}", sip::kBranchCookie, owner_, rng());
+}
+
+int TransactionTable::owner_of_branch(std::string_view branch) {
+    if (!branch.starts_with(sip::kBranchCookie)) {
+        return -1;
+    }
+    branch.remove_prefix(sip::kBranchCookie.size());
+    std::size_t x = branch.find('x');
+    if (x == std::string_view::npos || x == 0 || x > 4) {
+        return -1;
+    }
+    unsigned owner = 0;
+    auto [end, ec] = std::from_chars(branch.data(), branch.data() + x, owner, 16);
+    if (ec != std::errc() || end != branch.data() + x) {
+        return -1;
+    }
+    return static_cast<int>(owner);
+}
+
+void TransactionTable::retire(Transaction& t) {
+    if (auto it = servers_.find(t.key()); it != servers_.end() && it->second.get() == &t) {
+        servers_by_id_.erase(t.id());
+        retired_.push_back(std::move(it->second));
+        servers_.erase(it);
+    } else if (auto c = clients_.find(t.key()); c != clients_.end() && c->second.get() == &t) {
+        clients_by_id_.erase(t.id());
+        retired_.push_back(std::move(c->second));
+        clients_.erase(c);
+    }
+    if (reap_timer_ == 0) {
+        reap_timer_ = timers_.schedule(Duration::zero(), *this, kReapTag);
+    }
+}
+
+void TransactionTable::on_timer(std::uint32_t) {
+    reap_timer_ = 0;
+    reap();
+}
+
+void TransactionTable::reap() {
+    // Swap first: a destructor must never run while retired_ is being cleared.
+    std::vector<std::unique_ptr<Transaction>> done;
+    done.swap(retired_);
+}
+
+}  // namespace sb::txn

@@ -1,0 +1,138 @@
+#pragma once
+
+// What every transaction has: an identity, a state, timers named after the RFC, and the table
+// that owns it. The four machines of RFC 3261 §17 derive from ServerTransaction and
+// ClientTransaction.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/timer_queue.h"
+#include "sip/message.h"
+#include "transport/api/source.h"
+#include "txn/timers.h"
+
+namespace sb::txn {
+
+class TransactionTable;
+class ClientUser;
+
+using TxnId = std::uint64_t;
+
+enum class State : std::uint8_t {
+    Calling,     // client INVITE, request sent
+    Trying,      // non-INVITE, request sent or received
+    Proceeding,  // a provisional response went by
+    Completed,   // a final response went by; absorbing retransmissions
+    Confirmed,   // server INVITE: ACK received
+    Accepted,    // INVITE answered with 2xx (RFC 6026)
+    Terminated,
+};
+
+std::string_view state_name(State s);
+
+class Transaction : public TimerTarget {
+public:
+    ~Transaction() override;
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+
+    TxnId id() const { return id_; }
+    State state() const { return state_; }
+    const std::string& key() const { return key_; }
+    /// True over streams: no retransmissions, and the waiting timers are 0.
+    bool reliable() const { return reliable_; }
+    bool terminated() const { return state_ == State::Terminated; }
+
+protected:
+    Transaction(TransactionTable& table, TxnId id, std::string key, bool reliable);
+
+    void start_timer(TimerName name, Duration after);
+    void stop_timer(TimerName name);
+    void set_state(State s) { state_ = s; }
+    /// Stops every timer and hands the transaction back to the table, which frees it once
+    /// the current event has been handled.
+    void terminate();
+
+    TransactionTable& table_;
+
+private:
+    TxnId id_;
+    std::string key_;
+    State state_;
+    bool reliable_;
+    std::array<TimerId, 12> timers_{};
+};
+
+class ServerTransaction : public Transaction {
+public:
+    const sip::Message& request() const { return request_; }
+    const transport::Source& source() const { return source_; }
+    bool is_invite() const { return request_.method() == sip::Method::Invite; }
+    /// Status of the last response sent, 0 before any.
+    int last_status() const { return last_status_; }
+    /// The To tag this server uses in responses it builds itself.
+    const std::string& local_tag() const { return local_tag_; }
+
+    /// Builds a response to the request (RFC 3261 §8.2.6) and sends it.
+    void respond(int status, std::string_view reason = {}, std::string_view extra_headers = {},
+                 std::string_view content_type = {}, std::string_view body = {});
+    /// Sends a response that is already built (a proxy relaying one it received).
+    void send_response(std::string bytes, int status);
+
+    /// The top Via of the request with received/rport added (RFC 3581), for responses.
+    std::string_view response_via() const { return response_via_; }
+
+    /// Something the TU may hang on the transaction (a proxy context id, say).
+    std::uint64_t user_data = 0;
+
+    // Table interface.
+    virtual void on_retransmission() = 0;
+    virtual void on_ack() {}
+
+protected:
+    ServerTransaction(TransactionTable& table, TxnId id, std::string key, sip::Message&& request,
+                      const transport::Source& source);
+    virtual void on_send(int status) = 0;
+    void resend_last();
+
+    sip::Message request_;
+    transport::Source source_;
+    std::string response_via_;
+    std::string last_response_;
+    std::string local_tag_;
+    int last_status_ = 0;
+};
+
+class ClientTransaction : public Transaction {
+public:
+    const transport::Destination& destination() const { return destination_; }
+    ClientUser& user() const { return user_; }
+    std::uint64_t token() const { return token_; }
+    std::string_view branch() const { return branch_; }
+    /// Status of the last response received, 0 before any.
+    int last_status() const { return last_status_; }
+
+    // Table interface.
+    virtual void on_response(const sip::Message& response, const transport::Source& source) = 0;
+
+protected:
+    ClientTransaction(TransactionTable& table, TxnId id, std::string key, std::string bytes,
+                      const transport::Destination& destination, ClientUser& user,
+                      std::uint64_t token, std::string branch);
+    /// Sends (or retransmits) the request; reports a transport error to the user on failure.
+    bool transmit();
+    void fail_transport();
+
+    std::string bytes_;
+    transport::Destination destination_;
+    ClientUser& user_;
+    std::uint64_t token_;
+    std::string branch_;
+    int last_status_ = 0;
+    Duration interval_{};  // current retransmission interval (Timers A and E)
+};
+
+}  // namespace sb::txn
