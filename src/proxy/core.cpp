@@ -1,0 +1,582 @@
+#include "proxy/core.h"
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "proxy/flow_token.h"
+#include "proxy/forward.h"
+#include "proxy/next_hop.h"
+#include "proxy/validation.h"
+#include "sip/header_values.h"
+#include "sip/name_addr.h"
+#include "sip/parser.h"
+#include "sip/response.h"
+#include "sip/uri.h"
+
+namespace sb::proxy {
+namespace {
+
+constexpr std::string_view kAllowSelf = "Allow: REGISTER, OPTIONS, ACK, CANCEL\r\n";
+
+std::shared_ptr<spdlog::logger> logger() {
+    static auto l = log::get("proxy");
+    return l;
+}
+
+std::uint64_t make_token(std::uint64_t context, std::size_t branch) {
+    return (context << 16) | (branch & 0xffff);
+}
+
+bool record_routes(const sip::Message& request) {
+    // Dialog-forming requests only (RFC 3261 §16.6 step 4 leaves the choice to the proxy).
+    switch (request.method()) {
+        case sip::Method::Invite:
+        case sip::Method::Subscribe:
+        case sip::Method::Refer:
+        case sip::Method::Notify:
+            return request.to_tag().empty();
+        default:
+            return false;
+    }
+}
+
+bool is_broadcast_or_multicast(const transport::Endpoint& e) {
+    if (e.is_v6()) {
+        return e.ip().starts_with("ff");
+    }
+    std::string ip = e.ip();
+    if (ip == "255.255.255.255") {
+        return true;
+    }
+    auto first = parse_u32(std::string_view(ip).substr(0, ip.find('.')));
+    return first && *first >= 224 && *first <= 239;
+}
+
+// Whether a peer that sent from `source` with this Contact must be reached at its source
+// address rather than its Contact (behind NAT, or over a connection it opened).
+bool needs_flow(NatMode nat, const transport::Destination& actual, std::string_view contact_uri) {
+    if (nat == NatMode::Never) {
+        return false;
+    }
+    if (nat == NatMode::Always || transport::is_stream(actual.transport)) {
+        return true;
+    }
+    auto uri = sip::parse_uri(contact_uri);
+    auto direct = uri ? resolve_literal(*uri) : std::nullopt;
+    return !direct || direct->remote.ip() != actual.remote.ip() ||
+           direct->transport != actual.transport;
+}
+
+std::string first_contact_uri(const sip::Message& m) {
+    std::string out;
+    if (const sip::HeaderField* h = m.first(sip::HeaderId::Contact)) {
+        sip::for_each_list_value(h->value, [&](std::string_view v) {
+            if (auto na = sip::parse_name_addr(v)) {
+                out = std::string(na->uri.text);
+            }
+            return false;
+        });
+    }
+    return out;
+}
+
+std::string record_route_uri(const transport::Listener& l, const transport::Endpoint& address,
+                             std::string_view flow) {
+    std::string out = "<sip:";
+    if (!flow.empty()) {
+        out.append(flow).append("@");
+    }
+    out.append(address.host()).append(":").append(std::to_string(address.port()));
+    if (l.transport != transport::Transport::Udp) {
+        out.append(";transport=").append(transport::lower_name(l.transport));
+    }
+    out.append(";lr>");
+    return out;
+}
+
+}  // namespace
+
+Core::EventScope::~EventScope() {
+    if (--core_.depth_ == 0) {
+        // Free what finished during this event, now that no context is on the stack.
+        for (auto it = core_.contexts_.begin(); it != core_.contexts_.end();) {
+            if (it->second->finished()) {
+                core_.plans_.erase(it->first);
+                it = core_.contexts_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+}
+
+Core::Core(Deps deps) : deps_(std::move(deps)) {}
+
+Core::~Core() = default;
+
+bool Core::wants_transaction(const sip::Message& request) const {
+    if (deps_.config.mode != Mode::Stateless) {
+        return true;
+    }
+    if (request.method() == sip::Method::Register || request.method() == sip::Method::Cancel) {
+        return true;
+    }
+    auto uri = sip::parse_uri(request.request_uri());
+    return uri && uri->is_sip() && !uri->has_user() && deps_.local.is_self(uri->host, uri->port);
+}
+
+void Core::on_request(txn::ServerTransaction& st) {
+    EventScope scope(*this);
+    const sip::Message& req = st.request();
+    if (req.method() == sip::Method::Cancel) {
+        handle_cancel(st);
+        return;
+    }
+    auto uri = sip::parse_uri(req.request_uri());
+    if (!uri || uri->scheme == sip::UriScheme::Other) {
+        st.respond(416);
+        return;
+    }
+    for (RequestStage* stage : deps_.stages) {
+        if (stage->on_request(st) == StageResult::Done) {
+            return;
+        }
+    }
+    if (uri->is_sip() && !uri->has_user() && deps_.local.is_self(uri->host, uri->port) &&
+        req.first(sip::HeaderId::Route) == nullptr) {
+        answer_self(st);
+        return;
+    }
+    if (auto rejection = check_forwardable(req)) {
+        st.respond(rejection->status, rejection->reason, rejection->extra_headers);
+        return;
+    }
+    if (loop_detected(req)) {
+        st.respond(482);
+        return;
+    }
+    RoutePlan plan = plan_routes(req, deps_.local);
+    std::vector<Target> targets;
+    if (!route(req, plan, targets, &st)) {
+        return;
+    }
+    if (req.method() == sip::Method::Invite) {
+        st.respond(100);  // stop the caller's retransmissions while we fork (§16.2)
+    }
+    if (deps_.observer != nullptr) {
+        if (!req.to_tag().empty()) {
+            deps_.observer->on_in_dialog(req, st.source());
+        } else if (req.method() == sip::Method::Invite) {
+            deps_.observer->on_invite(req, st.source());
+        }
+    }
+    std::uint64_t id = ++last_context_;
+    st.user_data = id;
+    plans_.emplace(id, std::move(plan));
+    auto [it, inserted] =
+        contexts_.emplace(id, std::make_unique<ResponseContext>(*this, id, st, std::move(targets)));
+    it->second->start();
+}
+
+bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Target>& targets,
+                 txn::ServerTransaction* st) {
+    auto answer = [&](int status, std::string_view reason = {}, std::string_view extra = {}) {
+        if (st != nullptr) {
+            st->respond(status, reason, extra);
+        }
+        return false;
+    };
+    // A Route set left after ours: forward along it, Request-URI untouched (§16.6 step 7).
+    if (!plan.next_route.empty()) {
+        auto next = sip::parse_uri(plan.next_route);
+        auto hop = next ? resolve_literal(*next) : std::nullopt;
+        if (!hop) {
+            return answer(503, "Service Unavailable (next hop is not an IP address)");
+        }
+        targets.push_back(Target{{}, *hop, {}, 1000});
+        return true;
+    }
+    std::string_view ruri_text = plan.request_uri.empty() ? request.request_uri() : plan.request_uri;
+    auto ruri = sip::parse_uri(ruri_text);
+    if (!ruri) {
+        return answer(400, "Bad Request-URI");
+    }
+    // Along our own Record-Route: the flow token says where the peer really is.
+    if (plan.via_our_route && !plan.flow.empty()) {
+        if (auto hop = decode_flow(plan.flow)) {
+            targets.push_back(Target{{}, *hop, {}, 1000});
+            return true;
+        }
+    }
+    const bool ours = ruri->is_sip() &&
+                      (deps_.local.is_self(ruri->host, ruri->port) ||
+                       (!sip::is_ip_literal(ruri->host) && deps_.local.is_domain(ruri->host)));
+    if (ours && ruri->has_user()) {
+        std::string aor = sip::address_of_record(*ruri);
+        auto bindings = deps_.store.lookup(aor, deps_.clock.unix_seconds());
+        if (!bindings) {
+            logger()->error("location lookup of {} failed: {}", aor, bindings.error().message);
+            return answer(500, "Server Internal Error (location store unavailable)");
+        }
+        if (bindings->empty()) {
+            return deps_.users.exists(aor) ? answer(480) : answer(404);
+        }
+        if (deps_.config.mode == Mode::Redirect) {
+            std::string contacts;
+            for (const location::Binding& b : *bindings) {
+                contacts += "Contact: <" + b.contact + ">";
+                if (b.q >= 0) {
+                    contacts += fmt::format(";q={}.{:03}", b.q / 1000, b.q % 1000);
+                }
+                contacts += "\r\n";
+            }
+            return answer(302, {}, contacts);
+        }
+        targets = targets_from(*bindings, deps_.config.nat);
+        if (targets.empty()) {
+            return answer(480, "Temporarily Unavailable (no reachable contact)");
+        }
+        return true;
+    }
+    if (ours) {
+        return answer(404);
+    }
+    // Another host: allowed when we record-routed the dialog, for our own addresses, or when
+    // relaying is enabled; never an open relay by default.
+    bool our_address = sip::is_ip_literal(ruri->host) && deps_.local.is_domain(ruri->host);
+    if (!plan.via_our_route && !our_address && !deps_.config.allow_relay) {
+        return answer(403, "Forbidden (relaying denied)");
+    }
+    auto hop = resolve_literal(*ruri);
+    if (!hop) {
+        return answer(503, "Service Unavailable (cannot resolve the Request-URI host)");
+    }
+    targets.push_back(Target{{}, *hop, {}, 1000});
+    return true;
+}
+
+std::string Core::build_branch_request(const sip::Message& request,
+                                       const transport::Source& source, const RoutePlan& plan,
+                                       const Target& target, std::string_view branch,
+                                       transport::Destination& hop) const {
+    const transport::Listener* out = deps_.sender.listener_for(hop.transport, hop.remote);
+    if (out == nullptr) {
+        return {};
+    }
+    hop.listener = out->id;
+    transport::Endpoint out_address = deps_.sender.advertised(*out, hop.remote);
+    std::string via = fmt::format("SIP/2.0/{} {}:{};branch={}", transport::via_name(out->transport),
+                                  out_address.host(), out_address.port(), branch);
+    std::string rr;
+    if (deps_.config.record_route && record_routes(request) &&
+        source.listener < deps_.sender.listeners().size()) {
+        const transport::Listener& in = deps_.sender.listeners()[source.listener];
+        transport::Endpoint in_address = deps_.sender.advertised(in, source.remote);
+        transport::Destination caller{source.transport, source.remote, source.connection,
+                                      source.listener};
+        std::string in_flow = needs_flow(deps_.config.nat, caller, first_contact_uri(request))
+                                  ? encode_flow(caller)
+                                  : std::string();
+        std::string out_flow = !target.uri.empty() && target.routes.empty() &&
+                                       needs_flow(deps_.config.nat, hop, target.uri)
+                                   ? encode_flow(hop)
+                                   : std::string();
+        std::string out_rr = record_route_uri(*out, out_address, out_flow);
+        if (in.id == out->id && in_flow.empty() && out_flow.empty()) {
+            rr = out_rr;
+        } else {
+            // Two entries (RFC 5658): the one facing the callee on top.
+            rr = out_rr + ", " + record_route_uri(in, in_address, in_flow);
+        }
+    }
+    std::string top_via = sip::annotate_via(request.top_via(), source.remote.ip(),
+                                            source.remote.port());
+    std::string bytes;
+    build_forward(bytes, request,
+                  ForwardSpec{.request_uri = target.uri,
+                              .routes = &plan,
+                              .add_routes = target.routes,
+                              .top_via = top_via,
+                              .via = via,
+                              .record_route = rr,
+                              .stream = transport::is_stream(hop.transport)});
+    return bytes;
+}
+
+txn::TxnId Core::start_branch(ResponseContext& ctx, ResponseContext::Branch& branch) {
+    txn::ServerTransaction* st = table_->find_server(ctx.server_id());
+    auto plan = plans_.find(ctx.id());
+    if (st == nullptr || plan == plans_.end()) {
+        return 0;
+    }
+    transport::Destination hop = branch.target.hop;
+    std::string id = table_->new_branch() + "l" + loop_hash(st->request());
+    std::string bytes =
+        build_branch_request(st->request(), st->source(), plan->second, branch.target, id, hop);
+    if (bytes.empty()) {
+        return 0;
+    }
+    txn::ClientTransaction* ct =
+        table_->start_client(std::move(bytes), hop, *this, make_token(ctx.id(), branch.index));
+    return ct != nullptr ? ct->id() : 0;
+}
+
+void Core::cancel_branch(txn::TxnId client, std::string_view reason) {
+    auto* ct = dynamic_cast<txn::ClientInvite*>(table_->find_client(client));
+    if (ct == nullptr) {
+        return;
+    }
+    std::string cancel = ct->build_cancel(reason);
+    table_->start_client(std::move(cancel), ct->destination(), *this, 0);
+}
+
+const sip::Message* Core::request_of(ResponseContext& ctx) {
+    txn::ServerTransaction* st = table_->find_server(ctx.server_id());
+    return st != nullptr ? &st->request() : nullptr;
+}
+
+void Core::observe_branch(ResponseContext& ctx, const ResponseContext::Branch& branch) {
+    const sip::Message* req = deps_.observer != nullptr ? request_of(ctx) : nullptr;
+    if (req != nullptr && req->method() == sip::Method::Invite && req->to_tag().empty()) {
+        deps_.observer->on_branch(*req, branch.target.uri);
+    }
+}
+
+void Core::observe_response(ResponseContext& ctx, const sip::Message& response,
+                            const ResponseContext::Branch& branch) {
+    const sip::Message* req = deps_.observer != nullptr ? request_of(ctx) : nullptr;
+    if (req == nullptr) {
+        return;
+    }
+    if (req->method() == sip::Method::Invite && req->to_tag().empty()) {
+        deps_.observer->on_invite_response(*req, response.status(), response.reason(),
+                                           response.to_tag(), branch.target.uri);
+    } else if (!req->to_tag().empty()) {
+        deps_.observer->on_in_dialog_response(response);
+    }
+}
+
+void Core::observe_local_response(ResponseContext& ctx, int status) {
+    const sip::Message* req = deps_.observer != nullptr ? request_of(ctx) : nullptr;
+    if (req != nullptr && req->method() == sip::Method::Invite && req->to_tag().empty()) {
+        deps_.observer->on_invite_response(*req, status, {}, {}, {});
+    }
+}
+
+void Core::observe_relayed_final(ResponseContext& ctx, int status, std::string_view bytes) {
+    const sip::Message* req = deps_.observer != nullptr ? request_of(ctx) : nullptr;
+    if (req == nullptr) {
+        return;
+    }
+    auto response = sip::parse_message(bytes);
+    if (!response) {
+        return;
+    }
+    if (req->method() == sip::Method::Invite && req->to_tag().empty()) {
+        deps_.observer->on_invite_response(*req, status, response->reason(), response->to_tag(), {});
+    } else if (!req->to_tag().empty()) {
+        deps_.observer->on_in_dialog_response(*response);
+    }
+}
+
+void Core::after_timer() {
+    EventScope scope(*this);  // frees what the timer finished
+}
+
+void Core::answer_self(txn::ServerTransaction& st) {
+    const sip::Message& req = st.request();
+    if (auto rejection = check_require(req)) {
+        st.respond(rejection->status, rejection->reason, rejection->extra_headers);
+        return;
+    }
+    std::string extra(kAllowSelf);
+    if (!deps_.server_header.empty()) {
+        extra += "Server: " + deps_.server_header + "\r\n";
+    }
+    if (req.method() == sip::Method::Options) {
+        extra += "Accept: application/sdp\r\nSupported: path\r\n";
+        st.respond(200, {}, extra);
+        return;
+    }
+    st.respond(405, {}, extra);
+}
+
+void Core::handle_cancel(txn::ServerTransaction& st) {
+    // RFC 3261 §16.10 / §9.2: answer the CANCEL, then cancel the INVITE's pending branches.
+    txn::ServerTransaction* invite = table_->find_invite_for(st.request());
+    if (invite == nullptr) {
+        st.respond(481);
+        return;
+    }
+    st.respond(200);
+    if (deps_.observer != nullptr) {
+        deps_.observer->on_cancel(invite->request());
+    }
+    auto it = contexts_.find(invite->user_data);
+    if (it != contexts_.end()) {
+        std::string_view reason = st.request().value(sip::HeaderId::Reason);
+        it->second->cancel(reason);
+    } else if (invite->last_status() < 200) {
+        invite->respond(487);
+    }
+}
+
+std::string Core::loop_hash(const sip::Message& request) const {
+    // RFC 3261 §16.6 step 8: what stays the same when a request comes back to us unchanged.
+    std::string key;
+    key.append(request.request_uri()).append("\n").append(request.call_id()).append("\n");
+    key.append(std::to_string(request.cseq().number)).append("\n");
+    key.append(request.from_tag()).append("\n").append(request.to_tag());
+    return fmt::format("{:08x}", hash_bytes(key) & 0xffffffffu);
+}
+
+bool Core::loop_detected(const sip::Message& request) const {
+    std::string hash;
+    bool loop = false;
+    for (const sip::HeaderField& h : request.headers()) {
+        if (h.id != sip::HeaderId::Via || loop) {
+            continue;
+        }
+        sip::for_each_list_value(h.value, [&](std::string_view v) {
+            auto via = sip::parse_via(v);
+            if (!via || !deps_.local.is_self(via->host, via->port)) {
+                return true;
+            }
+            std::size_t l = via->branch.rfind('l');
+            if (l == std::string_view::npos || txn::TransactionTable::owner_of_branch(via->branch) < 0) {
+                return true;
+            }
+            if (hash.empty()) {
+                hash = loop_hash(request);
+            }
+            loop = via->branch.substr(l + 1) == hash;
+            return !loop;
+        });
+    }
+    return loop;
+}
+
+ResponseContext* Core::context_of(std::uint64_t token, std::size_t& branch) {
+    branch = token & 0xffff;
+    auto it = contexts_.find(token >> 16);
+    return it == contexts_.end() ? nullptr : it->second.get();
+}
+
+void Core::on_response(txn::ClientTransaction& ct, const sip::Message& response,
+                       const transport::Source&) {
+    EventScope scope(*this);
+    if (ct.token() == 0) {
+        return;  // the answer to a CANCEL we sent
+    }
+    std::size_t branch = 0;
+    ResponseContext* ctx = context_of(ct.token(), branch);
+    if (ctx == nullptr) {
+        // A late 2xx (a retransmission after the context ended) still goes upstream.
+        if (response.cseq().method == sip::Method::Invite && response.status() / 100 == 2) {
+            relay_by_via(response);
+        }
+        return;
+    }
+    ctx->on_response(branch, response);
+}
+
+void Core::on_timeout(txn::ClientTransaction& ct) {
+    EventScope scope(*this);
+    std::size_t branch = 0;
+    if (ResponseContext* ctx = ct.token() == 0 ? nullptr : context_of(ct.token(), branch)) {
+        ctx->on_branch_failure(branch, 408);
+    }
+}
+
+void Core::on_transport_error(txn::ClientTransaction& ct) {
+    EventScope scope(*this);
+    std::size_t branch = 0;
+    if (ResponseContext* ctx = ct.token() == 0 ? nullptr : context_of(ct.token(), branch)) {
+        ctx->on_branch_failure(branch, 480);
+    }
+}
+
+void Core::on_server_failure(txn::ServerTransaction& st) {
+    logger()->info("{} {}: no ACK for the final response", st.request().method_text(),
+                   st.request().call_id());
+}
+
+void Core::on_stray_ack(const sip::Message& ack, const transport::Source& source) {
+    on_stateless_request(ack, source);
+}
+
+void Core::on_stateless_request(const sip::Message& request, const transport::Source& source) {
+    EventScope scope(*this);
+    if (request.method() != sip::Method::Ack) {
+        if (check_forwardable(request) || loop_detected(request)) {
+            return;  // nothing to answer with: a stateless proxy drops what it cannot route
+        }
+    } else if (request.max_forwards() == 0) {
+        return;
+    }
+    RoutePlan plan = plan_routes(request, deps_.local);
+    std::vector<Target> targets;
+    if (!route(request, plan, targets, nullptr) || targets.empty()) {
+        return;
+    }
+    if (deps_.observer != nullptr && request.method() == sip::Method::Ack) {
+        deps_.observer->on_in_dialog(request, source);
+    }
+    // RFC 3261 §16.11: the same request always gets the same branch, so retransmissions
+    // relayed statelessly look like retransmissions downstream.
+    std::string seed = std::string(request.top_via().branch) + "|" + std::string(request.top_via().host) +
+                       "|" + std::to_string(request.top_via().port) + "|" +
+                       std::string(request.method_text());
+    std::string branch = fmt::format("{}s{:016x}", sip::kBranchCookie, hash_bytes(seed));
+    transport::Destination hop = targets.front().hop;
+    std::string bytes = build_branch_request(request, source, plan, targets.front(), branch, hop);
+    if (!bytes.empty()) {
+        deps_.sender.send(hop, bytes);
+    }
+}
+
+void Core::on_unmatched_response(const sip::Message& response, const transport::Source&) {
+    EventScope scope(*this);
+    relay_by_via(response);
+}
+
+void Core::relay_by_via(const sip::Message& response) {
+    const sip::Via& top = response.top_via();
+    if (!deps_.local.is_self(top.host, top.port)) {
+        return;  // not ours to relay
+    }
+    std::string_view second;
+    int index = 0;
+    for (const sip::HeaderField& h : response.headers()) {
+        if (h.id != sip::HeaderId::Via || !second.empty()) {
+            continue;
+        }
+        sip::for_each_list_value(h.value, [&](std::string_view v) {
+            if (index++ == 1) {
+                second = v;
+                return false;
+            }
+            return true;
+        });
+    }
+    auto via = sip::parse_via(second);
+    if (second.empty() || !via) {
+        return;
+    }
+    auto transport = transport::parse_transport(via->transport);
+    std::string_view host = via->received.value_or(via->host);
+    std::uint16_t port = via->port != 0 ? via->port : 5060;
+    if (via->rport && !via->rport->empty()) {
+        port = static_cast<std::uint16_t>(parse_u32(*via->rport).value_or(port));
+    }
+    auto remote = transport::Endpoint::from(host, port);
+    if (!transport || !remote || is_broadcast_or_multicast(*remote)) {
+        return;  // RFC 4475 bcast: never answer towards a broadcast address
+    }
+    std::string bytes;
+    strip_top_via(bytes, response);
+    deps_.sender.send(transport::Destination{*transport, *remote, 0, transport::kAnyListener}, bytes);
+}
+
+}  // namespace sb::proxy
