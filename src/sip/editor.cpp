@@ -12,7 +12,7 @@ void Editor::replace(std::size_t begin, std::size_t end, std::string_view text) 
            static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(text.size()),
            static_cast<std::uint32_t>(edits_.size())};
     arena_.append(text);
-    if (!edits_.empty() && (edits_.back().begin > e.begin)) {
+    if (!edits_.empty() && edits_.back().begin >= e.begin) {
         sorted_ = false;
     }
     edits_.push_back(e);
@@ -25,7 +25,7 @@ void Editor::insert_header_before(const HeaderField& before, std::string_view na
            static_cast<std::uint32_t>(arena_.size()), 0, static_cast<std::uint32_t>(edits_.size())};
     arena_.append(name).append(": ").append(value).append("\r\n");
     e.text_size = static_cast<std::uint32_t>(arena_.size() - e.text_offset);
-    if (!edits_.empty() && edits_.back().begin > e.begin) {
+    if (!edits_.empty() && edits_.back().begin >= e.begin) {
         sorted_ = false;
     }
     edits_.push_back(e);
@@ -69,8 +69,14 @@ void Editor::ensure_content_length() {
 
 void Editor::sort() const {
     if (!sorted_) {
+        // At one offset, insertions go before a replaced or removed range that starts there.
         std::stable_sort(edits_.begin(), edits_.end(), [](const Edit& a, const Edit& b) {
-            return a.begin != b.begin ? a.begin < b.begin : a.order < b.order;
+            if (a.begin != b.begin) {
+                return a.begin < b.begin;
+            }
+            bool a_insert = a.begin == a.end;
+            bool b_insert = b.begin == b.end;
+            return a_insert != b_insert ? a_insert : a.order < b.order;
         });
         sorted_ = true;
     }

@@ -14,7 +14,7 @@ class Parser {
 public:
     Parser(Message& msg, const ParseOptions& options) : msg_(msg), options_(options) {}
 
-    static Expected<Message, ParseError> parse(Buffer bytes, const ParseOptions& options);
+    static Expected<Message, ParseError> parse(Buffer&& bytes, const ParseOptions& options);
 
     /// Returns the error, or a ParseError with an empty reason when the message is valid.
     ParseError run();
@@ -427,18 +427,19 @@ ParseError Parser::check_request_headers() {
     return {};
 }
 
-Expected<Message, ParseError> Parser::parse(Buffer bytes, const ParseOptions& options) {
+Expected<Message, ParseError> Parser::parse(Buffer&& bytes, const ParseOptions& options) {
     Message msg;
     msg.buffer_ = std::move(bytes);
     Parser parser(msg, options);
     ParseError err = parser.run();
     if (!err.reason.empty()) {
+        bytes = std::move(msg.buffer_);
         return Unexpected<ParseError>(err);
     }
     return msg;
 }
 
-Expected<Message, ParseError> parse_message(Buffer bytes, const ParseOptions& options) {
+Expected<Message, ParseError> parse_message(Buffer&& bytes, const ParseOptions& options) {
     return Parser::parse(std::move(bytes), options);
 }
 

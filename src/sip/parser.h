@@ -21,8 +21,9 @@ struct ParseOptions {
     std::size_t max_headers = 200;
 };
 
-/// Takes ownership of `bytes` and indexes them as one SIP message.
-Expected<Message, ParseError> parse_message(Buffer bytes, const ParseOptions& options = {});
+/// Takes ownership of `bytes` and indexes them as one SIP message. On failure `bytes` is left
+/// as it was, so the caller can still answer from it (see build_error_response).
+Expected<Message, ParseError> parse_message(Buffer&& bytes, const ParseOptions& options = {});
 
 /// Convenience for tests and tools: copies `bytes` first.
 Expected<Message, ParseError> parse_message(std::string_view bytes, const ParseOptions& options = {});

@@ -61,6 +61,83 @@ void build_response(std::string& out, const Message& request, const ResponseSpec
     out.append(spec.body);
 }
 
+namespace {
+
+// The canonical name of a header line whose (full or compact) name is one a response copies.
+std::string_view response_header(std::string_view name) {
+    if (iequals(name, "Via") || iequals(name, "v")) return "Via";
+    if (iequals(name, "From") || iequals(name, "f")) return "From";
+    if (iequals(name, "To") || iequals(name, "t")) return "To";
+    if (iequals(name, "Call-ID") || iequals(name, "i")) return "Call-ID";
+    if (iequals(name, "CSeq")) return "CSeq";
+    return {};
+}
+
+}  // namespace
+
+bool build_error_response(std::string& out, std::string_view raw, int status,
+                          std::string_view reason) {
+    out.clear();
+    while (!raw.empty() && (raw.front() == '\r' || raw.front() == '\n')) {
+        raw.remove_prefix(1);
+    }
+    if (raw.empty() || istarts_with(raw, "SIP/")) {
+        return false;
+    }
+    std::size_t eol = raw.find('\n');
+    if (eol == std::string_view::npos) {
+        return false;
+    }
+    std::string headers;
+    bool seen_from = false, seen_to = false, seen_call_id = false, seen_cseq = false, seen_via = false;
+    std::size_t pos = eol + 1;
+    while (pos < raw.size()) {
+        std::size_t end = raw.find('\n', pos);
+        if (end == std::string_view::npos) {
+            end = raw.size();
+        }
+        std::string_view line = raw.substr(pos, end - pos);
+        pos = end + 1;
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        if (line.empty()) {
+            break;
+        }
+        std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos || line.front() == ' ' || line.front() == '\t') {
+            continue;
+        }
+        std::string_view name = response_header(trim(line.substr(0, colon)));
+        std::string_view value = trim(line.substr(colon + 1));
+        if (name.empty() || value.empty() ||
+            value.find_first_of(std::string_view("\0", 1)) != std::string_view::npos) {
+            continue;
+        }
+        if ((name == "From" && seen_from) || (name == "To" && seen_to) ||
+            (name == "Call-ID" && seen_call_id) || (name == "CSeq" && seen_cseq)) {
+            continue;  // one of each: the first one counts
+        }
+        headers.append(name).append(": ").append(value);
+        if (name == "To" && value.find(";tag=") == std::string_view::npos && status > 100) {
+            headers.append(";tag=sb400");
+        }
+        headers.append("\r\n");
+        seen_via |= name == "Via";
+        seen_from |= name == "From";
+        seen_to |= name == "To";
+        seen_call_id |= name == "Call-ID";
+        seen_cseq |= name == "CSeq";
+    }
+    if (!(seen_via && seen_from && seen_to && seen_call_id && seen_cseq)) {
+        return false;
+    }
+    fmt::format_to(std::back_inserter(out), "SIP/2.0 {} {}\r\n", status, reason);
+    out.append(headers);
+    out.append("Content-Length: 0\r\n\r\n");
+    return true;
+}
+
 std::string annotate_via(const Via& via, std::string_view source_ip, unsigned source_port) {
     // RFC 3581 §4: with rport, received is always added.
     bool add_received = via.rport.has_value() || via.host != source_ip;

@@ -24,6 +24,13 @@ struct ResponseSpec {
 void build_response(std::string& out, const Message& request, const ResponseSpec& spec,
                     std::string_view top_via = {});
 
+/// Answers bytes that failed to parse, when they look like a request and hold the header lines
+/// a response needs (Via, From, To, Call-ID, CSeq), found without a full parse. Returns false
+/// when no answer is possible (a response, garbage, or one of those lines missing): the bytes
+/// are then dropped.
+bool build_error_response(std::string& out, std::string_view raw, int status,
+                          std::string_view reason);
+
 /// The top Via of a received request as the server must record it (RFC 3261 §18.2.1,
 /// RFC 3581 §4): `received` when the sent-by host differs from the source address, and
 /// `rport` filled in when the client asked for it. Returns "" when nothing needs to change.

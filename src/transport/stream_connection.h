@@ -16,7 +16,7 @@
 #include "io/worker.h"
 #include "sip/framer.h"
 #include "transport/api/sender.h"
-#include "transport/config.h"
+#include "transport/api/config.h"
 
 namespace sb::transport {
 

@@ -8,7 +8,7 @@
 #include <map>
 
 #include "base/log.h"
-#include "transport/listen_spec.h"
+#include "transport/api/listen_spec.h"
 #include "transport/local_address.h"
 #include "transport/stream_connection.h"
 
@@ -244,6 +244,16 @@ const Listener* TransportLayer::listener_for(Transport transport, const Endpoint
         }
     }
     return wildcard != nullptr ? wildcard : any;
+}
+
+Endpoint TransportLayer::advertised(const Listener& listener, const Endpoint& remote) const {
+    if (!listener.local.is_unspecified()) {
+        return listener.local;
+    }
+    auto source = route_source(remote);
+    Endpoint out = source ? *source : listener.local;
+    out.set_port(listener.local.port());
+    return out;
 }
 
 bool TransportLayer::send(const Destination& to, std::string_view bytes) {

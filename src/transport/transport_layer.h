@@ -11,7 +11,7 @@
 #include "base/result.h"
 #include "io/worker.h"
 #include "transport/api/sender.h"
-#include "transport/config.h"
+#include "transport/api/config.h"
 #include "transport/connection_table.h"
 #include "transport/udp_socket.h"
 
@@ -38,6 +38,7 @@ public:
     bool send(const Destination& to, std::string_view bytes) override;
     std::span<const Listener> listeners() const override { return listeners_; }
     const Listener* listener_for(Transport transport, const Endpoint& remote) const override;
+    Endpoint advertised(const Listener& listener, const Endpoint& remote) const override;
 
     ConnectionTable& connections() { return connections_; }
 

@@ -11,7 +11,7 @@
 #include "base/result.h"
 #include "io/worker.h"
 #include "transport/api/sender.h"
-#include "transport/config.h"
+#include "transport/api/config.h"
 
 namespace sb::transport {
 

@@ -35,6 +35,11 @@ public:
         return nullptr;
     }
 
+    transport::Endpoint advertised(const transport::Listener& l,
+                                   const transport::Endpoint&) const override {
+        return l.local;
+    }
+
     void add_listener(transport::Transport t, const std::string& ip, std::uint16_t port) {
         listeners_.push_back({static_cast<transport::ListenerId>(listeners_.size()), t,
                               *transport::Endpoint::from(ip, port)});

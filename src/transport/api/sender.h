@@ -25,6 +25,11 @@ public:
     /// the same transport and address family, on the interface the route to it leaves by.
     /// nullptr when there is none.
     virtual const Listener* listener_for(Transport transport, const Endpoint& remote) const = 0;
+
+    /// The address and port to advertise (in Via, Record-Route) for a listener when talking to
+    /// `remote`: the bound address, or for a wildcard listener the address the route to
+    /// `remote` leaves from.
+    virtual Endpoint advertised(const Listener& listener, const Endpoint& remote) const = 0;
 };
 
 /// What the transport hands up: the bytes of one message (a datagram, or one frame of a

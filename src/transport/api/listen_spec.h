@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "base/result.h"
-#include "transport/config.h"
+#include "transport/api/config.h"
 
 namespace sb::transport {
 

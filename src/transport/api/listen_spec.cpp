@@ -1,4 +1,4 @@
-#include "transport/listen_spec.h"
+#include "transport/api/listen_spec.h"
 
 #include "base/strings.h"
 

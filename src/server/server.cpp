@@ -1,0 +1,229 @@
+#include "server/server.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "base/log.h"
+#include "io/worker.h"
+#include "location/memory_store.h"
+#include "location/sqlite/sqlite_store.h"
+#include "proxy/local_domains.h"
+#include "registrar/registrar.h"
+#include "server/registrar_stage.h"
+#include "server/sip_core.h"
+#include "transport/transport_layer.h"
+
+namespace sb::server {
+namespace {
+
+std::shared_ptr<spdlog::logger> logger() {
+    static auto l = log::get("server");
+    return l;
+}
+
+// Sweeps lapsed bindings from the store on a worker's timer.
+class ExpirySweeper final : public TimerTarget {
+public:
+    ExpirySweeper(io::Worker& worker, location::LocationStore& store, const Clock& clock,
+                  Duration interval)
+        : worker_(worker), store_(store), clock_(clock), interval_(interval) {}
+    void start() {
+        worker_.post([this] { timer_ = worker_.schedule(interval_, *this, 0); });
+    }
+    void stop() {
+        worker_.post([this] { worker_.cancel(timer_); });
+    }
+    void on_timer(std::uint32_t) override {
+        auto removed = store_.expire(clock_.unix_seconds());
+        if (!removed) {
+            logger()->error("expiring bindings failed: {}", removed.error().message);
+        } else if (*removed > 0) {
+            logger()->info("{} binding(s) lapsed", *removed);
+        }
+        timer_ = worker_.schedule(interval_, *this, 0);
+    }
+
+private:
+    io::Worker& worker_;
+    location::LocationStore& store_;
+    const Clock& clock_;
+    Duration interval_;
+    TimerId timer_ = 0;
+};
+
+Result<void> make_directory(const std::string& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        return fail("cannot create data directory " + dir + ": " + ec.message());
+    }
+    return {};
+}
+
+}  // namespace
+
+struct Server::Parts {
+    std::unique_ptr<location::LocationStore> store;
+    std::vector<std::unique_ptr<io::Worker>> workers;
+    std::unique_ptr<SipCore> sip_core;
+    std::unique_ptr<transport::TransportLayer> transport;
+    std::unique_ptr<TracingSender> tracing;
+    std::unique_ptr<proxy::LocalDomains> local;
+    std::unique_ptr<registrar::Registrar> registrar;
+    std::unique_ptr<RegistrarStage> registrar_stage;
+    proxy::NoUserDirectory users;
+    std::vector<std::unique_ptr<WorkerCore>> cores;
+    std::unique_ptr<ExpirySweeper> sweeper;
+    std::string store_description;
+    bool running = false;
+};
+
+Server::Server(config::ServerConfig config) : config_(std::move(config)) {}
+
+Server::~Server() { stop(); }
+
+Result<void> Server::start() {
+    log::set_level(config_.log_level);
+    parts_ = std::make_unique<Parts>();
+    Parts& p = *parts_;
+
+    if (config_.location.store == "sqlite") {
+        if (auto made = make_directory(config_.data_dir); !made) {
+            return made;
+        }
+        std::string file = config_.location.sqlite_file.empty()
+                               ? config_.data_dir + "/location.db"
+                               : config_.location.sqlite_file;
+        location::SqliteOptions options;
+        options.path = file;
+        options.synchronous = config_.location.sqlite_synchronous == "full"
+                                  ? location::Synchronous::Full
+                                  : location::Synchronous::Normal;
+        options.now = clock_.unix_seconds();
+        auto store = location::SqliteStore::open(options);
+        if (!store) {
+            return Unexpected(store.error());
+        }
+        p.store = std::move(*store);
+        p.store_description = "sqlite " + file;
+    } else {
+        p.store = std::make_unique<location::MemoryStore>();
+        p.store_description = "memory";
+    }
+
+    std::size_t n = config_.workers != 0 ? config_.workers
+                                         : std::max(1u, std::thread::hardware_concurrency());
+    for (std::size_t i = 0; i < n; ++i) {
+        p.workers.push_back(std::make_unique<io::Worker>(i, clock_));
+    }
+    std::vector<io::Worker*> raw;
+    for (auto& w : p.workers) {
+        raw.push_back(w.get());
+    }
+    p.sip_core = std::make_unique<SipCore>(config_.trace_sip);
+    p.transport = std::make_unique<transport::TransportLayer>(config_.transport, raw, *p.sip_core);
+    if (auto opened = p.transport->open(); !opened) {
+        return opened;
+    }
+    transport::Sender* sender = p.transport.get();
+    if (config_.trace_sip) {
+        p.tracing = std::make_unique<TracingSender>(*p.transport);
+        sender = p.tracing.get();
+    }
+    p.sip_core->set_sender(*sender);
+    p.local = std::make_unique<proxy::LocalDomains>(config_.domains, *sender);
+    p.registrar = std::make_unique<registrar::Registrar>(config_.registrar, *p.store, clock_);
+    p.registrar_stage = std::make_unique<RegistrarStage>(*p.registrar, *p.local);
+    std::vector<WorkerCore*> cores;
+    for (auto& w : p.workers) {
+        proxy::Core::Deps deps{.config = config_.proxy,
+                               .local = *p.local,
+                               .store = *p.store,
+                               .users = p.users,
+                               .clock = clock_,
+                               .sender = *sender,
+                               .timers = *w,
+                               .stages = {p.registrar_stage.get()},
+                               .observer = nullptr,
+                               .server_header = config_.server_header};
+        p.cores.push_back(std::make_unique<WorkerCore>(*w, std::move(deps), *sender, config_.timers));
+        cores.push_back(p.cores.back().get());
+    }
+    p.sip_core->set_workers(std::move(cores));
+    p.transport->start();
+    for (auto& w : p.workers) {
+        w->start();
+    }
+    p.running = true;
+    p.sweeper = std::make_unique<ExpirySweeper>(
+        *p.workers.front(), *p.store, clock_,
+        std::chrono::duration_cast<Duration>(config_.location.expire_interval));
+    p.sweeper->start();
+    if (!config_.ready_file.empty()) {
+        if (auto written = write_ready_file(); !written) {
+            return written;
+        }
+    }
+    return {};
+}
+
+Result<void> Server::write_ready_file() const {
+    // Written to a temporary name and renamed, so a reader never sees half a file.
+    std::string listeners;
+    for (const transport::Listener& l : parts_->transport->listeners()) {
+        listeners += fmt::format("{}{{\"transport\": \"{}\", \"host\": \"{}\", \"port\": {}}}",
+                                 listeners.empty() ? "" : ", ", transport::lower_name(l.transport),
+                                 l.local.ip(), l.local.port());
+    }
+    std::string json = fmt::format("{{\"pid\": {}, \"listeners\": [{}]}}\n", ::getpid(), listeners);
+    std::string tmp = config_.ready_file + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << json;
+        if (!out) {
+            return fail("cannot write ready file " + tmp);
+        }
+    }
+    if (std::rename(tmp.c_str(), config_.ready_file.c_str()) != 0) {
+        return fail("cannot write ready file " + config_.ready_file + ": " + std::strerror(errno));
+    }
+    return {};
+}
+
+std::string Server::ready_line() const {
+    std::string domains;
+    for (const auto& d : config_.domains) {
+        domains += (domains.empty() ? "" : ",") + d;
+    }
+    return fmt::format("switchboard ready: listening on {} (domains: {}; store: {}; workers: {})",
+                       parts_->transport->describe(), domains.empty() ? "any" : domains,
+                       parts_->store_description, parts_->workers.size());
+}
+
+void Server::stop() {
+    if (!parts_ || !parts_->running) {
+        return;
+    }
+    Parts& p = *parts_;
+    p.running = false;
+    p.sweeper->stop();
+    p.transport->close();
+    for (auto& w : p.workers) {
+        w->stop();
+    }
+    for (auto& w : p.workers) {
+        w->join();
+    }
+}
+
+}  // namespace sb::server

@@ -1,0 +1,99 @@
+#include "server/sip_core.h"
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "sip/parser.h"
+#include "sip/response.h"
+
+namespace sb::server {
+namespace {
+
+std::shared_ptr<spdlog::logger> logger() {
+    static auto l = log::get("sip");
+    return l;
+}
+
+std::string describe(const transport::Source& s) {
+    return std::string(transport::lower_name(s.transport)) + ":" + s.remote.to_string();
+}
+
+}  // namespace
+
+void WorkerCore::handle(sip::Message&& msg, const transport::Source& source) {
+    if (msg.is_request()) {
+        if (core.wants_transaction(msg)) {
+            table.on_request(std::move(msg), source);
+        } else {
+            core.on_stateless_request(msg, source);
+        }
+        return;
+    }
+    if (!table.on_response(msg, source)) {
+        core.on_unmatched_response(msg, source);
+    }
+}
+
+std::size_t SipCore::owner_of(const sip::Message& msg) const {
+    const std::size_t n = workers_.size();
+    if (n <= 1) {
+        return 0;
+    }
+    if (msg.is_response()) {
+        int owner = txn::TransactionTable::owner_of_branch(msg.top_via().branch);
+        if (owner >= 0 && static_cast<std::size_t>(owner) < n) {
+            return static_cast<std::size_t>(owner);
+        }
+    }
+    return hash_bytes(msg.call_id()) % n;
+}
+
+void SipCore::on_message(Buffer&& bytes, const transport::Source& source) {
+    auto parsed = sip::parse_message(std::move(bytes), {.stream = transport::is_stream(source.transport)});
+    if (!parsed) {
+        const sip::ParseError& err = parsed.error();
+        std::string reply;
+        if (sender_ != nullptr &&
+            sip::build_error_response(reply, bytes.view(), err.status, err.text())) {
+            logger()->warn("{} from {}: answered {}", err.text(), describe(source), err.status);
+            sender_->send(transport::reply_path(source), reply);
+        } else {
+            logger()->info("{} from {}: dropped", err.text(), describe(source));
+        }
+        return;
+    }
+    sip::Message& msg = *parsed;
+    if (logger()->should_log(spdlog::level::info)) {
+        if (msg.is_request()) {
+            logger()->info("{} {} from {} call_id={}", msg.method_text(), msg.request_uri(),
+                           describe(source), msg.call_id());
+        } else {
+            logger()->info("{} {} ({}) from {} call_id={}", msg.status(), msg.reason(),
+                           msg.cseq().method_text, describe(source), msg.call_id());
+        }
+    }
+    if (trace_sip_) {
+        logger()->debug("received from {}:\n{}", describe(source), msg.bytes());
+    }
+    if (workers_.empty()) {
+        return;
+    }
+    std::size_t owner = owner_of(msg);
+    io::Worker* current = io::Worker::current();
+    WorkerCore* target = workers_[owner];
+    if (current == &target->worker) {
+        target->handle(std::move(msg), source);
+        return;
+    }
+    target->worker.post([target, m = std::move(msg), source]() mutable {
+        target->handle(std::move(m), source);
+    });
+}
+
+bool TracingSender::send(const transport::Destination& to, std::string_view bytes) {
+    static auto l = log::get("sip");
+    l->debug("sending to {}:{}:\n{}", transport::lower_name(to.transport), to.remote.to_string(),
+             bytes);
+    return inner_.send(to, bytes);
+}
+
+}  // namespace sb::server
