@@ -232,6 +232,9 @@ const std::vector<Field>& fields() {
                                             {"always", proxy::NatMode::Always},
                                             {"never", proxy::NatMode::Never}}));
         f.push_back(seconds("proxy.timer_c", [](ServerConfig& c) -> auto& { return c.proxy.timer_c; }, 5, 86400));
+        f.push_back(seconds("proxy.max_call_duration",
+                            [](ServerConfig& c) -> auto& { return c.proxy.max_call_duration; }, 60,
+                            7 * 86400));
         f.push_back(seconds("proxy.keepalive_interval",
                             [](ServerConfig& c) -> auto& { return c.proxy.keepalive_interval; }, 0, 3600));
         return f;

@@ -25,6 +25,7 @@ struct ProxyConfig {
     NatMode nat = NatMode::Auto;
     std::chrono::seconds timer_c{180};        // a branch without a final response is cancelled
     std::chrono::seconds keepalive_interval{30};  // CRLF/OPTIONS pings to NATed contacts, 0 = off
+    std::chrono::seconds max_call_duration{86400};  // a call without BYE is ended after this
 };
 
 }  // namespace sb::proxy

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include <cstdio>
 
 #include "base/log.h"
+#include "dialog/log_sink.h"
 #include "io/worker.h"
 #include "location/memory_store.h"
 #include "location/sqlite/sqlite_store.h"
@@ -82,6 +84,7 @@ struct Server::Parts {
     std::unique_ptr<registrar::Registrar> registrar;
     std::unique_ptr<RegistrarStage> registrar_stage;
     proxy::NoUserDirectory users;
+    dialog::LogSink call_log;
     std::vector<std::unique_ptr<WorkerCore>> cores;
     std::unique_ptr<ExpirySweeper> sweeper;
     std::string store_description;
@@ -156,7 +159,9 @@ Result<void> Server::start() {
                                .stages = {p.registrar_stage.get()},
                                .observer = nullptr,
                                .server_header = config_.server_header};
-        p.cores.push_back(std::make_unique<WorkerCore>(*w, std::move(deps), *sender, config_.timers));
+        p.cores.push_back(std::make_unique<WorkerCore>(*w, std::move(deps), *sender, config_.timers,
+                                                       std::vector<dialog::CallEventSink*>{&p.call_log},
+                                                       clock_));
         cores.push_back(p.cores.back().get());
     }
     p.sip_core->set_workers(std::move(cores));
@@ -169,6 +174,10 @@ Result<void> Server::start() {
         *p.workers.front(), *p.store, clock_,
         std::chrono::duration_cast<Duration>(config_.location.expire_interval));
     p.sweeper->start();
+    for (auto& core : p.cores) {
+        WorkerCore* c = core.get();
+        c->worker.post([c] { c->start_sweeps(); });
+    }
     if (!config_.ready_file.empty()) {
         if (auto written = write_ready_file(); !written) {
             return written;
@@ -218,6 +227,21 @@ void Server::stop() {
     p.running = false;
     p.sweeper->stop();
     p.transport->close();
+    // Calls still ringing or talking end as interrupted, each on the worker that owns it.
+    std::vector<std::future<void>> done;
+    for (auto& core : p.cores) {
+        auto promise = std::make_shared<std::promise<void>>();
+        done.push_back(promise->get_future());
+        WorkerCore* c = core.get();
+        c->worker.post([c, promise] {
+            c->worker.cancel(c->sweep_timer);
+            c->tracker.interrupt_all();
+            promise->set_value();
+        });
+    }
+    for (auto& f : done) {
+        f.wait_for(std::chrono::seconds(5));
+    }
     for (auto& w : p.workers) {
         w->stop();
     }

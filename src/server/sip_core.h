@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "dialog/tracker.h"
 #include "io/worker.h"
 #include "proxy/core.h"
 #include "transport/api/sender.h"
@@ -14,19 +15,41 @@
 
 namespace sb::server {
 
-/// What one worker owns: its transactions and its proxy core.
-struct WorkerCore {
+/// What one worker owns: the calls it tracks, its proxy core and its transactions.
+struct WorkerCore final : TimerTarget {
     WorkerCore(io::Worker& w, proxy::Core::Deps deps, transport::Sender& sender,
-               const txn::TimerConfig& timers)
-        : worker(w), core(std::move(deps)),
-          table(sender, w, timers, core, static_cast<std::uint32_t>(w.index())) {
+               const txn::TimerConfig& timers, std::vector<dialog::CallEventSink*> sinks,
+               const Clock& clock)
+        : worker(w),
+          tracker(clock, std::move(sinks)),
+          core(with_observer(std::move(deps), tracker)),
+          table(sender, w, timers, core, static_cast<std::uint32_t>(w.index())),
+          max_call_duration(deps_max_call(core)) {
         core.attach(table);
     }
     io::Worker& worker;
+    dialog::Tracker tracker;
     proxy::Core core;
     txn::TransactionTable table;
+    Duration max_call_duration;
+    TimerId sweep_timer = 0;
 
     void handle(sip::Message&& msg, const transport::Source& source);
+    /// Starts the periodic sweep of calls whose phones vanished (on the worker's thread).
+    void start_sweeps() { sweep_timer = worker.schedule(std::chrono::seconds(60), *this, 0); }
+    void on_timer(std::uint32_t) override {
+        tracker.expire(max_call_duration);
+        start_sweeps();
+    }
+
+private:
+    static proxy::Core::Deps with_observer(proxy::Core::Deps deps, dialog::Tracker& t) {
+        deps.observer = &t;
+        return deps;
+    }
+    static Duration deps_max_call(const proxy::Core& c) {
+        return std::chrono::duration_cast<Duration>(c.config().max_call_duration);
+    }
 };
 
 class SipCore final : public transport::Receiver {
