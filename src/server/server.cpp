@@ -21,6 +21,7 @@
 #include "location/sqlite/sqlite_store.h"
 #include "proxy/local_domains.h"
 #include "registrar/registrar.h"
+#include "server/keepalive.h"
 #include "server/registrar_stage.h"
 #include "server/sip_core.h"
 #include "transport/transport_layer.h"
@@ -87,6 +88,7 @@ struct Server::Parts {
     dialog::LogSink call_log;
     std::vector<std::unique_ptr<WorkerCore>> cores;
     std::unique_ptr<ExpirySweeper> sweeper;
+    std::unique_ptr<KeepAlive> keepalive;
     std::string store_description;
     bool running = false;
 };
@@ -174,6 +176,9 @@ Result<void> Server::start() {
         *p.workers.front(), *p.store, clock_,
         std::chrono::duration_cast<Duration>(config_.location.expire_interval));
     p.sweeper->start();
+    p.keepalive = std::make_unique<KeepAlive>(*p.workers.front(), *p.store, *sender, clock_,
+                                              config_.proxy);
+    p.keepalive->start();
     for (auto& core : p.cores) {
         WorkerCore* c = core.get();
         c->worker.post([c] { c->start_sweeps(); });
@@ -226,6 +231,7 @@ void Server::stop() {
     Parts& p = *parts_;
     p.running = false;
     p.sweeper->stop();
+    p.keepalive->stop();
     p.transport->close();
     // Calls still ringing or talking end as interrupted, each on the worker that owns it.
     std::vector<std::future<void>> done;
