@@ -51,11 +51,15 @@ void SipCore::on_message(Buffer&& bytes, const transport::Source& source) {
     auto parsed = sip::parse_message(std::move(bytes), {.stream = transport::is_stream(source.transport)});
     if (!parsed) {
         const sip::ParseError& err = parsed.error();
-        std::string reply;
-        if (sender_ != nullptr &&
-            sip::build_error_response(reply, bytes.view(), err.status, err.text())) {
+        auto reply = sip::build_error_response(bytes.view(), err.status, err.text(),
+                                               source.remote.ip(), source.remote.port());
+        if (sender_ != nullptr && reply) {
             logger()->warn("{} from {}: answered {}", err.text(), describe(source), err.status);
-            sender_->send(transport::reply_path(source), reply);
+            transport::Destination to = transport::reply_path(source);
+            if (source.transport == transport::Transport::Udp) {
+                to.remote.set_port(static_cast<std::uint16_t>(reply->port));
+            }
+            sender_->send(to, reply->bytes);
         } else {
             logger()->info("{} from {}: dropped", err.text(), describe(source));
         }

@@ -75,19 +75,21 @@ std::string_view response_header(std::string_view name) {
 
 }  // namespace
 
-bool build_error_response(std::string& out, std::string_view raw, int status,
-                          std::string_view reason) {
-    out.clear();
+std::optional<ErrorReply> build_error_response(std::string_view raw, int status,
+                                               std::string_view reason, std::string_view source_ip,
+                                               unsigned source_port) {
     while (!raw.empty() && (raw.front() == '\r' || raw.front() == '\n')) {
         raw.remove_prefix(1);
     }
     if (raw.empty() || istarts_with(raw, "SIP/")) {
-        return false;
+        return std::nullopt;
     }
     std::size_t eol = raw.find('\n');
     if (eol == std::string_view::npos) {
-        return false;
+        return std::nullopt;
     }
+    ErrorReply reply;
+    reply.port = source_port;
     std::string headers;
     bool seen_from = false, seen_to = false, seen_call_id = false, seen_cseq = false, seen_via = false;
     std::size_t pos = eol + 1;
@@ -118,7 +120,24 @@ bool build_error_response(std::string& out, std::string_view raw, int status,
             (name == "Call-ID" && seen_call_id) || (name == "CSeq" && seen_cseq)) {
             continue;  // one of each: the first one counts
         }
-        headers.append(name).append(": ").append(value);
+        headers.append(name).append(": ");
+        if (name == "Via" && !seen_via) {
+            // The top Via, when it can be read, routes the answer as for any response.
+            std::string_view top = value.substr(0, value.find(','));
+            auto via = parse_via(top);
+            if (via) {
+                std::string annotated = annotate_via(*via, source_ip, source_port);
+                headers.append(annotated.empty() ? top : std::string_view(annotated));
+                headers.append(value.substr(top.size()));
+                if (!via->rport) {
+                    reply.port = via->port != 0 ? via->port : 5060;
+                }
+            } else {
+                headers.append(value);
+            }
+        } else {
+            headers.append(value);
+        }
         if (name == "To" && value.find(";tag=") == std::string_view::npos && status > 100) {
             headers.append(";tag=sb400");
         }
@@ -130,12 +149,12 @@ bool build_error_response(std::string& out, std::string_view raw, int status,
         seen_cseq |= name == "CSeq";
     }
     if (!(seen_via && seen_from && seen_to && seen_call_id && seen_cseq)) {
-        return false;
+        return std::nullopt;
     }
-    fmt::format_to(std::back_inserter(out), "SIP/2.0 {} {}\r\n", status, reason);
-    out.append(headers);
-    out.append("Content-Length: 0\r\n\r\n");
-    return true;
+    fmt::format_to(std::back_inserter(reply.bytes), "SIP/2.0 {} {}\r\n", status, reason);
+    reply.bytes.append(headers);
+    reply.bytes.append("Content-Length: 0\r\n\r\n");
+    return reply;
 }
 
 std::string annotate_via(const Via& via, std::string_view source_ip, unsigned source_port) {

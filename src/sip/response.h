@@ -2,6 +2,7 @@
 
 // Builds responses to received requests (RFC 3261 §8.2.6).
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,12 +25,20 @@ struct ResponseSpec {
 void build_response(std::string& out, const Message& request, const ResponseSpec& spec,
                     std::string_view top_via = {});
 
+/// An answer to bytes that failed to parse, and the port to send it to.
+struct ErrorReply {
+    std::string bytes;
+    unsigned port = 0;  // the source port with rport, else the top Via's sent-by port
+};
+
 /// Answers bytes that failed to parse, when they look like a request and hold the header lines
-/// a response needs (Via, From, To, Call-ID, CSeq), found without a full parse. Returns false
+/// a response needs (Via, From, To, Call-ID, CSeq), found without a full parse. The top Via
+/// gets received/rport as for any response (RFC 3581 §4) when it can be read. Returns nullopt
 /// when no answer is possible (a response, garbage, or one of those lines missing): the bytes
 /// are then dropped.
-bool build_error_response(std::string& out, std::string_view raw, int status,
-                          std::string_view reason);
+std::optional<ErrorReply> build_error_response(std::string_view raw, int status,
+                                               std::string_view reason, std::string_view source_ip,
+                                               unsigned source_port);
 
 /// The top Via of a received request as the server must record it (RFC 3261 §18.2.1,
 /// RFC 3581 §4): `received` when the sent-by host differs from the source address, and
