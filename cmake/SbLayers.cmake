@@ -14,9 +14,10 @@ set(SB_LAYER_registrar "base;sip;txn;transport_api;location_api")
 set(SB_LAYER_proxy_api "base;sip;txn;transport_api;location_api")
 set(SB_LAYER_proxy "base;sip;txn;transport_api;location_api;proxy_api")
 set(SB_LAYER_dialog "base;sip;proxy_api")
+set(SB_LAYER_users "base")
 set(SB_LAYER_config "base;sip;transport_api;txn;location_api;registrar;proxy_api;proxy")
 set(SB_LAYER_server
-    "base;sip;sdp;io;transport_api;transport;txn;location_api;location_memory;location_sqlite;registrar;proxy_api;proxy;dialog;config")
+    "base;sip;sdp;io;transport_api;transport;txn;location_api;location_memory;location_sqlite;registrar;proxy_api;proxy;dialog;users;config")
 
 function(sb_check_layer module deps)
     if(NOT DEFINED SB_LAYER_${module})

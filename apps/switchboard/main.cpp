@@ -1,6 +1,7 @@
 // switchboard: the SIP registrar and proxy.
 //   switchboard [run] [flags]     run the server (the default command)
 //   switchboard config defaults   print the built-in configuration
+//   switchboard user ...          manage users (add, list, remove, set, import)
 
 #include <signal.h>
 
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "user_commands.h"
 #include "config/loader.h"
 #include "server/server.h"
 
@@ -59,7 +61,13 @@ int main(int argc, char** argv) {
     std::string check_file;
     check_cmd->add_option("file", check_file, "TOML file")->required();
     config_cmd->require_subcommand(1);
+    sb::app::UserFlags user_flags;
+    sb::app::add_user_commands(app, user_flags);
     CLI11_PARSE(app, argc, argv);
+
+    if (user_flags.command->parsed()) {
+        return sb::app::run_user_command(user_flags);
+    }
 
     if (defaults_cmd->parsed()) {
         fmt::print("{}", sb::config::defaults_text());
