@@ -54,6 +54,9 @@ struct Call {
     std::string transfer_to;   // Refer-To of a REFER inside the call
     std::string referred_by;   // Referred-By of this INVITE (a transferred call)
     bool cancelled = false;    // the caller sent CANCEL
+    std::string forwarded_to;  // where a forwarding rule sent the call, or ""
+    std::string forward_reason;  // "always", "busy", "no-answer", "unavailable"
+    std::string rtp_stats;     // media statistics from the relay (JSON), when it anchored the call
 
     /// Seconds between the answer and the end (0 when never answered).
     double talk_seconds() const;
