@@ -1,0 +1,447 @@
+#include "cdr/call_log.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/log.h"
+#include "cdr/call_lines.h"
+#include "cdr/call_store.h"
+
+namespace sb::cdr {
+namespace {
+
+std::shared_ptr<spdlog::logger> logger() {
+    static auto l = log::get("cdr");
+    return l;
+}
+
+// Lines go to the files in pieces of about this size, so a large backlog (after a failure)
+// is not copied into one huge buffer.
+constexpr std::size_t kWriteChunk = 256 * 1024;
+// Flush intervals stop() keeps retrying a failing write before it gives the events up.
+constexpr int kStopRetries = 10;
+// Distinct calls whose re-INVITE count is remembered; more means Ended events were lost.
+constexpr std::size_t kMaxUpdatedCalls = 10000;
+
+}  // namespace
+
+struct CallLog::Seen {
+    std::string transfer_to;
+    std::string forwarded_to;
+};
+
+struct CallLog::Event {
+    dialog::CallEventKind kind;
+    std::int64_t at_ms;
+    dialog::Call call;
+};
+
+// An event on its way to the files: each part is cleared once it is written.
+struct CallLog::Held {
+    std::string text;       // what calls.log still lacks of this event's line
+    std::string json;       // the same for calls.jsonl
+    bool needs_row = false; // a finished call not yet committed to calls.db
+    dialog::Call call;      // kept only while needs_row
+};
+
+// Where writes go, and whether they have been failing (so the failure is logged once).
+struct CallLog::Target {
+    std::string path;
+    bool failing = false;
+};
+
+// An append-only file, opened again when the name no longer leads to it (the file was
+// removed or replaced, or its directory was): a log written to a file nobody can reach is lost.
+class CallLog::OutFile {
+public:
+    explicit OutFile(std::string path) { target.path = std::move(path); }
+    ~OutFile() { close(); }
+    OutFile(const OutFile&) = delete;
+    OutFile& operator=(const OutFile&) = delete;
+
+    Result<void> ensure_open() {
+        if (fd_ >= 0) {
+            struct stat st {};
+            if (::stat(target.path.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_) {
+                return {};
+            }
+            close();
+        }
+        int fd = ::open(target.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            return fail(std::strerror(errno));
+        }
+        struct stat st {};
+        if (::fstat(fd, &st) != 0) {
+            int e = errno;
+            ::close(fd);
+            return fail(std::strerror(e));
+        }
+        fd_ = fd;
+        dev_ = st.st_dev;
+        ino_ = st.st_ino;
+        return {};
+    }
+
+    /// Writes what it can; returns how much, with the reason in `error` when not all of it.
+    std::size_t write(std::string_view data, std::string& error) {
+        std::size_t done = 0;
+        while (done < data.size()) {
+            ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                error = n < 0 ? std::strerror(errno) : "nothing written";
+                break;
+            }
+            done += static_cast<std::size_t>(n);
+        }
+        return done;
+    }
+
+    Result<void> sync() {
+        if (fd_ >= 0 && ::fdatasync(fd_) != 0) {
+            return fail(std::strerror(errno));
+        }
+        return {};
+    }
+
+    void close() {
+        if (fd_ >= 0) {
+            ::close(fd_);
+            fd_ = -1;
+        }
+    }
+
+    Target target;
+
+private:
+    int fd_ = -1;
+    dev_t dev_ = 0;
+    ino_t ino_ = 0;
+};
+
+Result<std::unique_ptr<CallLog>> CallLog::open(CallLogOptions options, const Clock& clock) {
+    auto log = std::unique_ptr<CallLog>(new CallLog(std::move(options), clock));
+    for (OutFile* f : {log->text_.get(), log->json_.get()}) {
+        if (auto r = f->ensure_open(); !r) {
+            return fail("cannot open the call log " + f->target.path + ": " + r.error().message);
+        }
+    }
+    auto store = CallStore::open(log->db_path(), log->options_.synchronous_full);
+    if (!store) {
+        return fail("cannot open the call log " + store.error().message);
+    }
+    log->store_ = std::move(*store);
+    log->writer_ = std::thread([l = log.get()] { l->run(); });
+    pthread_setname_np(log->writer_.native_handle(), "sb-cdr");
+    return log;
+}
+
+CallLog::CallLog(CallLogOptions options, const Clock& clock)
+    : dir_(options.dir),
+      options_(std::move(options)),
+      clock_(clock),
+      text_(std::make_unique<OutFile>(dir_ + "/calls.log")),
+      json_(std::make_unique<OutFile>(dir_ + "/calls.jsonl")),
+      db_target_(std::make_unique<Target>()) {
+    db_target_->path = db_path();
+    queue_.reserve(1024);
+}
+
+CallLog::~CallLog() { stop(); }
+
+void CallLog::on_call_event(const dialog::CallEvent& event) {
+    const dialog::Call& c = event.call;
+    std::int64_t at = 0;
+    switch (event.kind) {
+        case dialog::CallEventKind::Started: at = c.invite_ms; break;
+        case dialog::CallEventKind::Ringing: at = c.ringing_ms; break;
+        case dialog::CallEventKind::Answered: at = c.answered_ms; break;
+        case dialog::CallEventKind::Ended: at = c.ended_ms; break;
+        case dialog::CallEventKind::Updated: break;
+    }
+    // The copy is made before the lock, so workers contend only for a push_back.
+    Event copy{event.kind, at != 0 ? at : clock_.unix_millis(), c};
+    bool wake = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ || held_ >= options_.queue_limit) {
+            dropped_.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        // Only the first event after the writer went to sleep wakes it: the others find it
+        // awake, and a worker makes no system call for them.
+        wake = writer_waiting_ && queue_.empty();
+        queue_.push_back(std::move(copy));
+        ++held_;
+    }
+    if (wake) {
+        wake_.notify_one();
+    }
+}
+
+void CallLog::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (writer_.joinable()) {
+        writer_.join();
+    }
+}
+
+bool CallLog::wait_idle(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return idle_.wait_for(lock, timeout, [&] { return held_ == 0; });
+}
+
+bool CallLog::failing() const {
+    return text_->target.failing || json_->target.failing || db_target_->failing;
+}
+
+void CallLog::run() {
+    std::vector<Event> taken;
+    taken.reserve(1024);
+    int stop_retries = 0;
+    for (;;) {
+        bool stopping = false;
+        {
+            std::unique_lock lock(mutex_);
+            if (stop_retries > 0) {
+                // Stopping while a write fails: give the disk a moment before the next try.
+                lock.unlock();
+                std::this_thread::sleep_for(options_.flush_interval);
+                lock.lock();
+            } else if (!stopping_ && (queue_.empty() || failing())) {
+                // While writes fail, new events wait for the next retry instead of waking us
+                // for an attempt each.
+                writer_waiting_ = !failing();
+                wake_.wait_for(lock, options_.flush_interval,
+                               [&] { return stopping_ || (writer_waiting_ && !queue_.empty()); });
+                writer_waiting_ = false;
+            }
+            taken.swap(queue_);
+            stopping = stopping_;
+        }
+        std::size_t done = absorb(taken);
+        try {
+            flush();
+        } catch (const std::exception& e) {
+            // Out of memory while gathering lines: what is held stays held for the next try.
+            logger()->error("call log: writing failed: {}", e.what());
+        }
+        done += forget_written();
+        report_drops(false);
+        if (stopping && !backlog_.empty() && ++stop_retries > kStopRetries) {
+            logger()->error("call log: stopping with {} call event(s) unwritten; they are lost",
+                            backlog_.size());
+            dropped_.fetch_add(backlog_.size(), std::memory_order_relaxed);
+            done += backlog_.size();
+            backlog_.clear();
+        }
+        {
+            std::lock_guard lock(mutex_);
+            held_ -= done;
+            if (held_ == 0) {
+                idle_.notify_all();
+            }
+        }
+        if (stopping && backlog_.empty()) {
+            break;
+        }
+    }
+    report_drops(true);
+}
+
+std::size_t CallLog::absorb(std::vector<Event>& events) {
+    using dialog::CallEventKind;
+    std::size_t lost = 0;
+    for (Event& e : events) {
+        try {
+            Change change = Change::ReInvite;
+            if (e.kind == CallEventKind::Updated) {
+                change = what_changed(e.call);
+            } else if (e.kind == CallEventKind::Ended && !updated_.empty()) {
+                updated_.erase(e.call.call_id);
+            }
+            Held h;
+            h.text = text_line(e.kind, e.at_ms, e.call, change);
+            h.json = json_line(e.kind, e.at_ms, e.call);
+            if (e.kind == CallEventKind::Ended) {
+                h.needs_row = true;
+                h.call = std::move(e.call);
+            }
+            backlog_.push_back(std::move(h));
+        } catch (const std::exception& ex) {
+            // Out of memory: this event is given up, not the server.
+            ++lost;
+            dropped_.fetch_add(1, std::memory_order_relaxed);
+            logger()->error("call log: call event of {} lost: {}", e.call.call_id, ex.what());
+        }
+    }
+    events.clear();
+    return lost;
+}
+
+Change CallLog::what_changed(const dialog::Call& call) {
+    // The tracker says "updated" for a re-INVITE, a REFER and a forwarding rule alike; what
+    // differs from the call's previous Updated event tells which.
+    if (updated_.size() >= kMaxUpdatedCalls) {
+        updated_.clear();  // Ended events were lost; forget rather than grow
+    }
+    Seen& seen = updated_[call.call_id];
+    Change change = Change::ReInvite;
+    if (call.forwarded_to != seen.forwarded_to) {
+        change = Change::Forward;
+    } else if (call.transfer_to != seen.transfer_to) {
+        change = Change::Transfer;
+    }
+    seen.transfer_to = call.transfer_to;
+    seen.forwarded_to = call.forwarded_to;
+    return change;
+}
+
+void CallLog::flush() {
+    if (backlog_.empty()) {
+        return;
+    }
+    write_lines(*text_, &Held::text);
+    write_lines(*json_, &Held::json);
+    write_records();
+}
+
+void CallLog::write_lines(OutFile& file, std::string Held::*line) {
+    std::size_t first = 0;
+    while (first < backlog_.size() && (backlog_[first].*line).empty()) {
+        ++first;
+    }
+    if (first == backlog_.size()) {
+        return;
+    }
+    if (auto r = file.ensure_open(); !r) {
+        failed(file.target, "cannot open " + file.target.path + ": " + r.error().message);
+        return;
+    }
+    std::string buffer;
+    std::string error;
+    while (first < backlog_.size()) {
+        buffer.clear();
+        std::size_t end = first;
+        for (; end < backlog_.size() && buffer.size() < kWriteChunk; ++end) {
+            buffer += backlog_[end].*line;
+        }
+        std::size_t written = file.write(buffer, error);
+        // Cut what reached the file from the held lines, so a retry neither repeats a byte
+        // nor leaves a half line behind.
+        for (std::size_t i = first; i < end && written > 0; ++i) {
+            std::string& text = backlog_[i].*line;
+            std::size_t n = std::min(written, text.size());
+            text.erase(0, n);
+            written -= n;
+        }
+        if (!error.empty()) {
+            failed(file.target, "cannot write " + file.target.path + ": " + error);
+            return;
+        }
+        first = end;
+    }
+    if (options_.synchronous_full) {
+        if (auto r = file.sync(); !r) {
+            failed(file.target, "cannot sync " + file.target.path + ": " + r.error().message);
+            return;
+        }
+    }
+    succeeded(file.target);
+}
+
+void CallLog::write_records() {
+    std::vector<const dialog::Call*> rows;
+    for (const Held& h : backlog_) {
+        if (h.needs_row) {
+            rows.push_back(&h.call);
+        }
+    }
+    if (rows.empty()) {
+        return;
+    }
+    if (store_ && !store_->still_at_path()) {
+        store_.reset();  // the file or its directory was removed: writes would be lost
+    }
+    if (!store_) {
+        auto opened = CallStore::open(db_path(), options_.synchronous_full);
+        if (!opened) {
+            failed(*db_target_, "cannot open " + opened.error().message);
+            return;
+        }
+        store_ = std::move(*opened);
+        store_read_only_ = false;
+    }
+    if (bool want = read_only_for_test_.load(); want != store_read_only_) {
+        if (store_->set_query_only(want)) {
+            store_read_only_ = want;
+        }
+    }
+    if (auto r = store_->insert(rows); !r) {
+        failed(*db_target_, "cannot write " + db_path() + ": " + r.error().message);
+        return;
+    }
+    for (Held& h : backlog_) {
+        if (h.needs_row) {
+            h.needs_row = false;
+            h.call = dialog::Call{};
+        }
+    }
+    committed_.fetch_add(rows.size(), std::memory_order_relaxed);
+    succeeded(*db_target_);
+}
+
+std::size_t CallLog::forget_written() {
+    std::size_t before = backlog_.size();
+    std::erase_if(backlog_, [](const Held& h) {
+        return h.text.empty() && h.json.empty() && !h.needs_row;
+    });
+    return before - backlog_.size();
+}
+
+void CallLog::failed(Target& target, const std::string& why) {
+    failed_writes_.fetch_add(1, std::memory_order_relaxed);
+    if (!target.failing) {
+        target.failing = true;
+        logger()->error(
+            "call log: {}; holding {} call event(s) in memory (at most {}) and retrying "
+            "every {} ms",
+            why, backlog_.size(), options_.queue_limit, options_.flush_interval.count());
+    }
+}
+
+void CallLog::succeeded(Target& target) {
+    if (target.failing) {
+        target.failing = false;
+        logger()->warn("call log: {} is written again; the held call events are in it",
+                       target.path);
+    }
+}
+
+void CallLog::report_drops(bool final) {
+    std::uint64_t dropped = dropped_.load(std::memory_order_relaxed);
+    auto now = std::chrono::steady_clock::now();
+    if (dropped == drops_reported_ ||
+        (!final && now - drops_reported_at_ < std::chrono::seconds(1))) {
+        return;
+    }
+    logger()->error("call log: {} call event(s) dropped, {} in all: more than {} were waiting to "
+                    "be written",
+                    dropped - drops_reported_, dropped, options_.queue_limit);
+    drops_reported_ = dropped;
+    drops_reported_at_ = now;
+}
+
+}  // namespace sb::cdr
