@@ -12,6 +12,20 @@ if(SB_SANITIZE)
     add_link_options(-fsanitize=${SB_SANITIZE})
 endif()
 
+# The fuzz build (SB_FUZZ=ON: only the parser libraries and tests/fuzz) instruments everything
+# for libFuzzer's coverage feedback and under ASan + UBSan; the fuzzer executables add
+# -fsanitize=fuzzer at link time (sb_add_fuzzer in tests/fuzz/CMakeLists.txt). UBSan findings
+# abort instead of printing and going on, so libFuzzer records them as crashes, and assert()
+# stays on whatever the build type, since a failed assertion is a finding too.
+if(SB_FUZZ)
+    if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+        message(FATAL_ERROR "SB_FUZZ needs clang: configure with -DCMAKE_CXX_COMPILER=clang++")
+    endif()
+    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+                        -fno-omit-frame-pointer -UNDEBUG)
+    add_link_options(-fsanitize=address,undefined)
+endif()
+
 # sb_add_module(name SOURCES ... [DEPS module...] [LIBS external...])
 # Creates the static library sb_<name> (alias sb::<name>) with include root src/.
 # A module without sources is an interface (header-only) target.
@@ -55,5 +69,5 @@ function(sb_add_bench name)
     list(TRANSFORM ARG_DEPS PREPEND "sb_")
     add_executable(${name} ${ARG_SOURCES})
     target_compile_options(${name} PRIVATE ${SB_WARNINGS})
-    target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark benchmark::benchmark_main)
+    target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark_main)
 endfunction()

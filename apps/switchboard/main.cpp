@@ -2,6 +2,7 @@
 //   switchboard [run] [flags]     run the server (the default command)
 //   switchboard config defaults   print the built-in configuration
 //   switchboard user ...          manage users (add, list, remove, set, import)
+//   switchboard calls [filters]   list finished calls from the call log
 
 #include <signal.h>
 
@@ -11,6 +12,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 
+#include "calls_command.h"
 #include "cli.h"
 #include "user_commands.h"
 #include "config/loader.h"
@@ -63,10 +65,15 @@ int main(int argc, char** argv) {
     config_cmd->require_subcommand(1);
     sb::app::UserFlags user_flags;
     sb::app::add_user_commands(app, user_flags);
+    sb::app::CallsFlags calls_flags;
+    sb::app::add_calls_command(app, calls_flags);
     CLI11_PARSE(app, argc, argv);
 
     if (user_flags.command->parsed()) {
         return sb::app::run_user_command(user_flags);
+    }
+    if (calls_flags.command->parsed()) {
+        return sb::app::run_calls_command(calls_flags);
     }
 
     if (defaults_cmd->parsed()) {

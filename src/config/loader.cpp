@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "base/strings.h"
+#include "phrases/builtin.h"
 #include "sip/uri.h"
 #include "transport/api/listen_spec.h"
 
@@ -221,6 +222,32 @@ const std::vector<Field>& fields() {
         f.push_back(seconds("location.expire_interval",
                             [](ServerConfig& c) -> auto& { return c.location.expire_interval; }, 1, 3600));
 
+        f.push_back({"dns.servers", [](const toml::node& n, ServerConfig& c) -> std::string {
+                         std::vector<std::string> servers;
+                         if (auto err = string_array(n, servers); !err.empty()) {
+                             return err;
+                         }
+                         for (const auto& server : servers) {
+                             std::string_view host = server;
+                             if (host.starts_with("[")) {
+                                 host = host.substr(1, host.find(']') - 1);
+                             } else if (host.find(':') != std::string_view::npos &&
+                                        host.find(':') == host.rfind(':')) {
+                                 host = host.substr(0, host.find(':'));
+                             }
+                             if (!transport::Endpoint::from(host, 53)) {
+                                 return "'" + server + "' is not an IP address (or [IPv6]:PORT)";
+                             }
+                         }
+                         c.dns.servers = std::move(servers);
+                         return {};
+                     }});
+        f.push_back(millis("dns.timeout_ms", [](ServerConfig& c) -> auto& { return c.dns.timeout; }, 50, 30000));
+        f.push_back(integer("dns.tries", [](ServerConfig& c) -> auto& { return c.dns.tries; }, 1, 10));
+        f.push_back(seconds("dns.cache_max_ttl", [](ServerConfig& c) -> auto& { return c.dns.cache_max_ttl; }, 0, 86400));
+        f.push_back(text("phrases.language", [](ServerConfig& c) -> auto& { return c.phrases.language; }));
+        f.push_back(boolean("phrases.rewrite_relayed",
+                            [](ServerConfig& c) -> auto& { return c.phrases.rewrite_relayed; }));
         f.push_back(choice<proxy::Mode>("proxy.mode", [](ServerConfig& c) -> auto& { return c.proxy.mode; },
                                         {{"stateful", proxy::Mode::Stateful},
                                          {"stateless", proxy::Mode::Stateless},
@@ -259,6 +286,10 @@ void check_consistency(const ServerConfig& c, const std::string& origin,
     if (c.timers.t1 > c.timers.t2) {
         errors.push_back(origin + ": timers.t1_ms: larger than timers.t2_ms");
     }
+    if (!phrases::builtin(c.phrases.language)) {
+        errors.push_back(origin + ": phrases.language: \"" + c.phrases.language +
+                         "\" has no built-in table (en, sk, es)");
+    }
     if (c.transport.listen.empty()) {
         errors.push_back(origin + ": transport.listen: nothing to listen on");
     }
@@ -295,6 +326,26 @@ Expected<void, std::vector<std::string>> load_text(std::string_view text, const 
         if (table == nullptr) {
             found.emplace_back(node.source().begin.line,
                                fmt::format("{}: expected a [section]", section.str()));
+            continue;
+        }
+        if (section.str() == "reason_phrases" || section.str() == "warnings") {
+            // Keys are status codes; values are UTF-8 text without line breaks.
+            auto& target = section.str() == "warnings" ? config.phrases.warnings
+                                                       : config.phrases.overrides;
+            for (const auto& [key, value] : *table) {
+                std::string path = std::string(section.str()) + "." + std::string(key.str());
+                auto code = parse_u32(key.str());
+                auto phrase = value.value_exact<std::string>();
+                if (!code || *code < 100 || *code > 699) {
+                    found.emplace_back(key.source().begin.line, path + ": not a status code (100..699)");
+                } else if (!phrase || phrase->empty() ||
+                           phrase->find_first_of("\r\n") != std::string::npos) {
+                    found.emplace_back(value.source().begin.line,
+                                       path + ": expected text on one line");
+                } else {
+                    target[static_cast<int>(*code)] = *phrase;
+                }
+            }
             continue;
         }
         for (const auto& [key, value] : *table) {

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "dns/config.h"
 #include "proxy/config.h"
 #include "registrar/config.h"
 #include "transport/api/config.h"
@@ -19,6 +21,13 @@ struct LocationConfig {
     std::string sqlite_file;                  // default: <data_dir>/location.db
     std::string sqlite_synchronous = "normal"; // "normal": survives kill -9; "full": power loss
     std::chrono::seconds expire_interval{10};  // how often lapsed bindings are removed
+};
+
+struct PhrasesConfig {
+    std::string language = "en";             // built-in table: "en", "sk", "es"
+    bool rewrite_relayed = false;            // relayed responses get our phrase too
+    std::map<int, std::string> overrides;    // [reason_phrases] 486 = "Obsadené"
+    std::map<int, std::string> warnings;     // [warnings] 404 = "No such user here"
 };
 
 struct ServerConfig {
@@ -35,6 +44,8 @@ struct ServerConfig {
     registrar::RegistrarConfig registrar;
     proxy::ProxyConfig proxy;
     LocationConfig location;
+    PhrasesConfig phrases;
+    dns::DnsConfig dns;
 };
 
 }  // namespace sb::config

@@ -137,6 +137,16 @@ void Tracker::on_invite_response(const sip::Message& invite, int status, std::st
     end(it, outcome, by);
 }
 
+void Tracker::on_forwarded(const sip::Message& invite, std::string_view target,
+                           std::string_view reason) {
+    auto it = calls_.find(std::string(invite.call_id()));
+    if (it != calls_.end()) {
+        it->second.forwarded_to = std::string(target);
+        it->second.forward_reason = std::string(reason);
+        emit(CallEventKind::Updated, it->second);
+    }
+}
+
 void Tracker::on_cancel(const sip::Message& invite) {
     auto it = calls_.find(std::string(invite.call_id()));
     if (it != calls_.end()) {

@@ -23,6 +23,8 @@ public:
     void on_branch(const sip::Message& invite, std::string_view target) override;
     void on_invite_response(const sip::Message& invite, int status, std::string_view reason,
                             std::string_view to_tag, std::string_view answered_by) override;
+    void on_forwarded(const sip::Message& invite, std::string_view target,
+                      std::string_view reason) override;
     void on_cancel(const sip::Message& invite) override;
     void on_in_dialog(const sip::Message& request, const transport::Source& from) override;
     void on_in_dialog_response(const sip::Message& response) override;

@@ -1,5 +1,7 @@
 #include "proxy/core.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "base/log.h"
@@ -64,8 +66,7 @@ bool needs_flow(NatMode nat, const transport::Destination& actual, std::string_v
     }
     auto uri = sip::parse_uri(contact_uri);
     auto direct = uri ? resolve_literal(*uri) : std::nullopt;
-    return !direct || direct->remote.ip() != actual.remote.ip() ||
-           direct->transport != actual.transport;
+    return !direct || direct->remote.ip() != actual.remote.ip();
 }
 
 std::string first_contact_uri(const sip::Message& m) {
@@ -148,59 +149,86 @@ void Core::on_request(txn::ServerTransaction& st) {
         answer_self(st);
         return;
     }
+    // An initial INVITE is a call attempt from here on, even one refused at once (404, 483...).
+    const bool new_call = deps_.observer != nullptr && req.method() == sip::Method::Invite &&
+                          req.to_tag().empty();
+    if (new_call) {
+        deps_.observer->on_invite(req, st.source());
+    }
+    auto refused = [&] {
+        if (new_call && st.last_status() >= 300) {
+            deps_.observer->on_invite_response(req, st.last_status(), st.phrase(st.last_status()),
+                                               {}, {});
+        }
+    };
     if (auto rejection = check_forwardable(req)) {
         st.respond(rejection->status, rejection->reason, rejection->extra_headers);
+        refused();
         return;
     }
     if (loop_detected(req)) {
         st.respond(482);
+        refused();
         return;
     }
     RoutePlan plan = plan_routes(req, deps_.local);
     std::vector<Target> targets;
-    if (!route(req, plan, targets, &st)) {
+    Fallbacks fallbacks;
+    if (!route(req, plan, targets, &st, &fallbacks)) {
+        forwarded_now_.clear();
+        refused();
         return;
     }
     if (req.method() == sip::Method::Invite) {
         st.respond(100);  // stop the caller's retransmissions while we fork (§16.2)
     }
-    if (deps_.observer != nullptr) {
-        if (!req.to_tag().empty()) {
-            deps_.observer->on_in_dialog(req, st.source());
-        } else if (req.method() == sip::Method::Invite) {
-            deps_.observer->on_invite(req, st.source());
-        }
+    if (deps_.observer != nullptr && !req.to_tag().empty()) {
+        deps_.observer->on_in_dialog(req, st.source());
     }
     std::uint64_t id = ++last_context_;
     st.user_data = id;
     plans_.emplace(id, std::move(plan));
     auto [it, inserted] =
         contexts_.emplace(id, std::make_unique<ResponseContext>(*this, id, st, std::move(targets)));
+    for (const std::string& why : forwarded_now_) {
+        if (deps_.observer != nullptr) {
+            deps_.observer->on_forwarded(req, forwarded_to_, why);
+        }
+    }
+    forwarded_now_.clear();
+    it->second->set_fallbacks(std::move(fallbacks));
     it->second->start();
 }
 
 bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Target>& targets,
-                 txn::ServerTransaction* st) {
-    auto answer = [&](int status, std::string_view reason = {}, std::string_view extra = {}) {
+                 txn::ServerTransaction* st, Fallbacks* fallbacks) {
+    auto answer = [&](int status, std::string_view detail = {}, std::string_view extra = {}) {
         if (st != nullptr) {
-            st->respond(status, reason, extra);
+            st->respond(status, detail.empty() ? std::string() : st->phrase(status, detail), extra);
         }
         return false;
     };
     // A Route set left after ours: forward along it, Request-URI untouched (§16.6 step 7).
     if (!plan.next_route.empty()) {
         auto next = sip::parse_uri(plan.next_route);
-        auto hop = next ? resolve_literal(*next) : std::nullopt;
-        if (!hop) {
-            return answer(503, "Service Unavailable (next hop is not an IP address)");
+        if (!next || !next->is_sip()) {
+            return answer(400, "Route");
         }
-        targets.push_back(Target{{}, *hop, {}, 1000});
+        auto hop = resolve_literal(*next);
+        if (!hop && deps_.resolver == nullptr) {
+            return answer(503, "next hop is not an IP address");
+        }
+        Target t{{}, hop.value_or(transport::Destination{}), {}, 1000, {}, {}};
+        if (!hop) {
+            t.resolve = plan.next_route;
+        }
+        targets.push_back(std::move(t));
         return true;
     }
     std::string_view ruri_text = plan.request_uri.empty() ? request.request_uri() : plan.request_uri;
     auto ruri = sip::parse_uri(ruri_text);
     if (!ruri) {
-        return answer(400, "Bad Request-URI");
+        return answer(400, "Request-URI");
     }
     // Along our own Record-Route: the flow token says where the peer really is.
     if (plan.via_our_route && !plan.flow.empty()) {
@@ -214,15 +242,53 @@ bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Targe
                        (!sip::is_ip_literal(ruri->host) && deps_.local.is_domain(ruri->host)));
     if (ours && ruri->has_user()) {
         std::string aor = sip::address_of_record(*ruri);
+        CalleePolicy policy;
+        const bool initial_invite =
+            request.method() == sip::Method::Invite && request.to_tag().empty();
+        if (initial_invite && deps_.services != nullptr) {
+            auto from = sip::parse_name_addr(request.value(sip::HeaderId::From));
+            std::string caller = from && from->uri.is_sip() ? sip::address_of_record(from->uri)
+                                                            : std::string();
+            policy = deps_.services->policy(caller, aor);
+        } else {
+            policy.known = deps_.users.exists(aor);
+        }
+        if (policy.refuse_status != 0) {
+            return answer(policy.refuse_status, policy.refuse_detail);
+        }
+        if (fallbacks != nullptr) {
+            fallbacks->visited.push_back(aor);
+        }
+        if (policy.always) {
+            std::vector<std::string> visited{aor};
+            if (!forward_targets(*policy.always, visited, targets)) {
+                return answer(480, "forwarding target unavailable");
+            }
+            note_forward(*policy.always, aor, targets);
+            return true;
+        }
         auto bindings = deps_.store.lookup(aor, deps_.clock.unix_seconds());
         if (!bindings) {
             logger()->error("location lookup of {} failed: {}", aor, bindings.error().message);
-            return answer(500, "Server Internal Error (location store unavailable)");
+            return answer(500, "location store unavailable");
         }
         if (bindings->empty()) {
-            return deps_.users.exists(aor) ? answer(480) : answer(404);
+            if (policy.on_unavailable) {
+                std::vector<std::string> visited{aor};
+                if (forward_targets(*policy.on_unavailable, visited, targets)) {
+                    note_forward(*policy.on_unavailable, aor, targets);
+                    return true;
+                }
+            }
+            return policy.known ? answer(480) : answer(404);
         }
-        if (deps_.config.mode == Mode::Redirect) {
+        if (fallbacks != nullptr) {
+            fallbacks->on_busy = policy.on_busy;
+            fallbacks->on_no_answer = policy.on_no_answer;
+            fallbacks->no_answer_after = policy.no_answer_after;
+            fallbacks->original = aor;
+        }
+        if (deps_.config.mode == Mode::Redirect || policy.redirect) {
             std::string contacts;
             for (const location::Binding& b : *bindings) {
                 contacts += "Contact: <" + b.contact + ">";
@@ -235,7 +301,7 @@ bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Targe
         }
         targets = targets_from(*bindings, deps_.config.nat);
         if (targets.empty()) {
-            return answer(480, "Temporarily Unavailable (no reachable contact)");
+            return answer(480, "no reachable contact");
         }
         return true;
     }
@@ -246,13 +312,17 @@ bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Targe
     // relaying is enabled; never an open relay by default.
     bool our_address = sip::is_ip_literal(ruri->host) && deps_.local.is_domain(ruri->host);
     if (!plan.via_our_route && !our_address && !deps_.config.allow_relay) {
-        return answer(403, "Forbidden (relaying denied)");
+        return answer(403, "relaying denied");
     }
     auto hop = resolve_literal(*ruri);
-    if (!hop) {
-        return answer(503, "Service Unavailable (cannot resolve the Request-URI host)");
+    if (!hop && (deps_.resolver == nullptr || !ruri->is_sip())) {
+        return answer(503, "cannot resolve the Request-URI host");
     }
-    targets.push_back(Target{{}, *hop, {}, 1000});
+    Target t{{}, hop.value_or(transport::Destination{}), {}, 1000, {}, {}};
+    if (!hop) {
+        t.resolve = std::string(ruri_text);
+    }
+    targets.push_back(std::move(t));
     return true;
 }
 
@@ -300,7 +370,8 @@ std::string Core::build_branch_request(const sip::Message& request,
                               .top_via = top_via,
                               .via = via,
                               .record_route = rr,
-                              .stream = transport::is_stream(hop.transport)});
+                              .stream = transport::is_stream(hop.transport),
+                              .extra_headers = target.extra_headers});
     return bytes;
 }
 
@@ -377,6 +448,82 @@ void Core::observe_relayed_final(ResponseContext& ctx, int status, std::string_v
         deps_.observer->on_invite_response(*req, status, response->reason(), response->to_tag(), {});
     } else if (!req->to_tag().empty()) {
         deps_.observer->on_in_dialog_response(*response);
+    }
+}
+
+void Core::note_forward(const Forward& forward, std::string_view from_aor,
+                        std::vector<Target>& targets) {
+    forwarded_now_.push_back(forward.reason);
+    forwarded_to_ = forward.target;
+    std::string diversion = diversion_line(from_aor, forward.reason);
+    for (Target& t : targets) {
+        t.extra_headers += diversion;
+    }
+}
+
+std::string Core::diversion_line(std::string_view from_aor, std::string_view reason) {
+    // RFC 5806: who the call was for and why it moved.
+    std::string_view why = reason == "busy"          ? "user-busy"
+                           : reason == "no-answer"   ? "no-answer"
+                           : reason == "unavailable" ? "unavailable"
+                                                     : "unconditional";
+    return fmt::format("Diversion: <{}>;reason={};counter=1\r\n", from_aor, why);
+}
+
+bool Core::forward_targets(const Forward& forward, std::vector<std::string>& visited,
+                           std::vector<Target>& out) {
+    auto uri = sip::parse_uri(forward.target);
+    if (!uri || !uri->is_sip()) {
+        return false;
+    }
+    const bool ours = deps_.local.is_self(uri->host, uri->port) ||
+                      (!sip::is_ip_literal(uri->host) && deps_.local.is_domain(uri->host));
+    if (ours && uri->has_user()) {
+        std::string aor = sip::address_of_record(*uri);
+        if (std::find(visited.begin(), visited.end(), aor) != visited.end() || visited.size() > 8) {
+            logger()->warn("forwarding loop through {} stopped", aor);
+            return false;
+        }
+        visited.push_back(aor);
+        auto bindings = deps_.store.lookup(aor, deps_.clock.unix_seconds());
+        if (!bindings || bindings->empty()) {
+            return false;
+        }
+        out = targets_from(*bindings, deps_.config.nat);
+        return !out.empty();
+    }
+    auto hop = resolve_literal(*uri);
+    if (!hop && deps_.resolver == nullptr) {
+        return false;
+    }
+    Target t{std::string(uri->text), hop.value_or(transport::Destination{}), {}, 1000, {}, {}};
+    if (!hop) {
+        t.resolve = t.uri;
+    }
+    out.push_back(std::move(t));
+    return true;
+}
+
+bool Core::resolve_branch(ResponseContext& ctx, const ResponseContext::Branch& branch) {
+    auto uri = sip::parse_uri(branch.target.resolve);
+    if (deps_.resolver == nullptr || deps_.worker == nullptr || !uri) {
+        return false;
+    }
+    deps_.resolver->resolve(*uri, *deps_.worker,
+                            [this, id = ctx.id(), index = branch.index](dns::Resolution r) {
+                                EventScope scope(*this);
+                                auto it = contexts_.find(id);
+                                if (it != contexts_.end()) {
+                                    it->second->on_resolved(index, std::move(r));
+                                }
+                            });
+    return true;
+}
+
+void Core::observe_forwarded(ResponseContext& ctx, const Forward& forward) {
+    const sip::Message* req = deps_.observer != nullptr ? request_of(ctx) : nullptr;
+    if (req != nullptr) {
+        deps_.observer->on_forwarded(*req, forward.target, forward.reason);
     }
 }
 
@@ -529,6 +676,10 @@ void Core::on_stateless_request(const sip::Message& request, const transport::So
                        "|" + std::to_string(request.top_via().port) + "|" +
                        std::string(request.method_text());
     std::string branch = fmt::format("{}s{:016x}", sip::kBranchCookie, hash_bytes(seed));
+    if (!targets.front().resolve.empty()) {
+        logger()->info("stateless mode: {} needs DNS, dropped", targets.front().resolve);
+        return;
+    }
     transport::Destination hop = targets.front().hop;
     std::string bytes = build_branch_request(request, source, plan, targets.front(), branch, hop);
     if (!bytes.empty()) {
@@ -575,7 +726,7 @@ void Core::relay_by_via(const sip::Message& response) {
         return;  // RFC 4475 bcast: never answer towards a broadcast address
     }
     std::string bytes;
-    strip_top_via(bytes, response);
+    strip_top_via(bytes, response, relayed_phrase(response.status()));
     deps_.sender.send(transport::Destination{*transport, *remote, 0, transport::kAnyListener}, bytes);
 }
 

@@ -11,8 +11,11 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "dns/resolver.h"
+#include "io/worker.h"
 #include "location/api/store.h"
 #include "proxy/api/call_observer.h"
+#include "proxy/api/call_services.h"
 #include "proxy/api/stage.h"
 #include "proxy/api/user_directory.h"
 #include "proxy/config.h"
@@ -36,6 +39,9 @@ public:
         std::vector<RequestStage*> stages;
         CallObserver* observer = nullptr;
         std::string server_header;
+        CallServices* services = nullptr;  // per-user forwarding, DND, blocking; none: plain
+        dns::Resolver* resolver = nullptr;  // RFC 3263 for names; none: IP addresses only
+        io::Worker* worker = nullptr;       // where DNS answers come back (this core's worker)
     };
 
     explicit Core(Deps deps);
@@ -65,13 +71,30 @@ public:
     TimerQueue& timers() { return deps_.timers; }
     const ProxyConfig& config() const { return deps_.config; }
     txn::TxnId start_branch(ResponseContext& ctx, ResponseContext::Branch& branch);
+    /// Looks up the branch's target in DNS; the answer comes back through
+    /// ResponseContext::on_resolved. False when there is no resolver.
+    bool resolve_branch(ResponseContext& ctx, const ResponseContext::Branch& branch);
     void cancel_branch(txn::TxnId client, std::string_view reason);
     void observe_branch(ResponseContext& ctx, const ResponseContext::Branch& branch);
     void observe_response(ResponseContext& ctx, const sip::Message& response,
                           const ResponseContext::Branch& branch);
     void observe_local_response(ResponseContext& ctx, int status);
     void observe_relayed_final(ResponseContext& ctx, int status, std::string_view bytes);
+    void observe_forwarded(ResponseContext& ctx, const Forward& forward);
+    /// The targets of a forwarding rule: a local user's contacts, or a SIP URI. False when
+    /// there are none (not registered, unreachable) or the user was already tried (a loop).
+    bool forward_targets(const Forward& forward, std::vector<std::string>& visited,
+                         std::vector<Target>& out);
+    /// The Diversion header line (RFC 5806) of a call forwarded from `from_aor`.
+    static std::string diversion_line(std::string_view from_aor, std::string_view reason);
     void after_timer();
+    /// Relays a response by its Via without a transaction (a 2xx that crossed a CANCEL).
+    void relay_by_via(const sip::Message& response);
+    /// The phrase relayed responses get ("" to keep theirs): the table's, when configured.
+    std::string_view relayed_phrase(int status) const {
+        const sip::PhraseTable& t = table_->phrases();
+        return t.rewrite_relayed && t.has(status) ? t.phrase(status) : std::string_view{};
+    }
 
     std::size_t context_count() const { return contexts_.size(); }
 
@@ -94,19 +117,21 @@ private:
     std::string loop_hash(const sip::Message& request) const;
     /// Decides the targets of a request, or answers it (404, 480, 403, 302...) and returns false.
     bool route(const sip::Message& request, RoutePlan& plan, std::vector<Target>& targets,
-               txn::ServerTransaction* st);
+               txn::ServerTransaction* st, Fallbacks* fallbacks = nullptr);
     std::string build_branch_request(const sip::Message& request, const transport::Source& source,
                                      const RoutePlan& plan, const Target& target,
                                      std::string_view branch, transport::Destination& hop) const;
-    void relay_by_via(const sip::Message& response);
     const sip::Message* request_of(ResponseContext& ctx);
     ResponseContext* context_of(std::uint64_t token, std::size_t& branch);
+    void note_forward(const Forward& forward, std::string_view from_aor, std::vector<Target>& targets);
 
     Deps deps_;
     txn::TransactionTable* table_ = nullptr;
     std::uint64_t last_context_ = 0;
     std::unordered_map<std::uint64_t, std::unique_ptr<ResponseContext>> contexts_;
     std::unordered_map<std::uint64_t, RoutePlan> plans_;  // per context: Route edits to apply
+    std::vector<std::string> forwarded_now_;  // forwards decided while routing this request
+    std::string forwarded_to_;
     int depth_ = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "proxy/forward.h"
 
+#include <cstdio>
+
 #include "sip/editor.h"
 #include "sip/header_values.h"
 
@@ -33,7 +35,6 @@ void build_forward(std::string& out, const sip::Message& request, const ForwardS
     }
     // Our Via goes on top of the others; our Record-Route above any other (§16.6 steps 4, 8).
     const sip::HeaderField* first_via = request.first(sip::HeaderId::Via);
-    e.insert_header_before(*first_via, "Via", spec.via);
     if (!spec.record_route.empty()) {
         if (const sip::HeaderField* rr = request.first(sip::HeaderId::RecordRoute)) {
             e.insert_header_before(*rr, "Record-Route", spec.record_route);
@@ -41,6 +42,7 @@ void build_forward(std::string& out, const sip::Message& request, const ForwardS
             e.insert_header_before(*first_via, "Record-Route", spec.record_route);
         }
     }
+    e.insert_header_before(*first_via, "Via", spec.via);
     if (!spec.add_routes.empty()) {
         const sip::HeaderField* route = request.first(sip::HeaderId::Route);
         bool first_route_removed = false;
@@ -55,6 +57,9 @@ void build_forward(std::string& out, const sip::Message& request, const ForwardS
             e.insert_header_before(*first_via, "Route", spec.add_routes);
         }
     }
+    if (!spec.extra_headers.empty()) {
+        e.insert(request.headers_end(), spec.extra_headers);
+    }
     if (spec.stream) {
         e.ensure_content_length();
     }
@@ -62,8 +67,16 @@ void build_forward(std::string& out, const sip::Message& request, const ForwardS
     e.write_to(out);
 }
 
-void strip_top_via(std::string& out, const sip::Message& response) {
+void strip_top_via(std::string& out, const sip::Message& response, std::string_view reason) {
     sip::Editor e(response);
+    if (!reason.empty()) {
+        char line[512];
+        int n = std::snprintf(line, sizeof(line), "SIP/2.0 %d %.*s", response.status(),
+                              static_cast<int>(reason.size()), reason.data());
+        if (n > 0 && static_cast<std::size_t>(n) < sizeof(line)) {
+            e.replace(response.start_line(), std::string_view(line, static_cast<std::size_t>(n)));
+        }
+    }
     const sip::HeaderField* via = response.first(sip::HeaderId::Via);
     std::string_view second;
     bool more = false;

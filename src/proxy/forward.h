@@ -19,12 +19,14 @@ struct ForwardSpec {
     std::string_view via;           // our Via value, pushed on top
     std::string_view record_route;  // our Record-Route value(s), or "" for none
     bool stream = false;            // next hop is a stream: Content-Length must be present
+    std::string_view extra_headers; // whole lines added at the end of the header section
 };
 
 /// Writes the forwarded request into `out` (cleared first).
 void build_forward(std::string& out, const sip::Message& request, const ForwardSpec& spec);
 
 /// Removes our Via (the top one) from a response: the bytes to relay upstream (§16.7 step 3).
-void strip_top_via(std::string& out, const sip::Message& response);
+/// A non-empty `reason` replaces the reason phrase (only the phrase: code, headers and body stay).
+void strip_top_via(std::string& out, const sip::Message& response, std::string_view reason = {});
 
 }  // namespace sb::proxy

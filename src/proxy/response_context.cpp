@@ -62,11 +62,70 @@ ResponseContext::ResponseContext(Core& core, std::uint64_t id, txn::ServerTransa
 }
 
 ResponseContext::~ResponseContext() {
+    if (no_answer_timer_.id != 0) {
+        core_.timers().cancel(no_answer_timer_.id);
+    }
     for (auto& b : branches_) {
         if (b->timer_c != 0) {
             core_.timers().cancel(b->timer_c);
         }
     }
+}
+
+void ResponseContext::set_fallbacks(Fallbacks fallbacks) {
+    fallbacks_ = std::move(fallbacks);
+    if (fallbacks_.on_no_answer && fallbacks_.no_answer_after > 0) {
+        no_answer_timer_.context = this;
+        no_answer_timer_.id = core_.timers().schedule(std::chrono::seconds(fallbacks_.no_answer_after),
+                                                      no_answer_timer_, 0);
+    }
+}
+
+void ResponseContext::NoAnswerTimer::on_timer(std::uint32_t) {
+    id = 0;
+    ResponseContext& ctx = *context;
+    if (!ctx.answered_ && !ctx.final_sent_ && !ctx.cancelled_ && ctx.fallbacks_.on_no_answer) {
+        Forward f = *ctx.fallbacks_.on_no_answer;
+        ctx.retarget(f);
+    }
+    ctx.core_.after_timer();
+}
+
+bool ResponseContext::retarget(const Forward& forward) {
+    std::vector<Target> targets;
+    if (!core_.forward_targets(forward, fallbacks_.visited, targets)) {
+        return false;
+    }
+    std::string diversion = Core::diversion_line(fallbacks_.original, forward.reason);
+    for (Target& t : targets) {
+        t.extra_headers += diversion;
+    }
+    // The callee's phones stop ringing; their answers no longer count.
+    cancel_reason_.clear();
+    for (auto& b : branches_) {
+        if (b->done || b->abandoned) {
+            continue;
+        }
+        b->abandoned = true;
+        if (b->status > 100) {
+            send_cancel(*b);
+        } else {
+            b->cancel_pending = true;
+        }
+    }
+    fallbacks_.on_busy.reset();
+    fallbacks_.on_no_answer.reset();
+    if (no_answer_timer_.id != 0) {
+        core_.timers().cancel(no_answer_timer_.id);
+        no_answer_timer_.id = 0;
+    }
+    best_status_ = 0;
+    best_response_.clear();
+    core_.observe_forwarded(*this, forward);
+    groups_.clear();
+    groups_.push_back(std::move(targets));
+    start();
+    return true;
 }
 
 txn::ServerTransaction* ResponseContext::server() { return core_.table().find_server(server_); }
@@ -93,8 +152,20 @@ void ResponseContext::start_branch(Target target) {
     Branch& ref = *b;
     branches_.push_back(std::move(b));
     core_.observe_branch(*this, ref);
+    if (!ref.target.resolve.empty()) {
+        if (!core_.resolve_branch(*this, ref)) {
+            ref.settled = true;
+            branch_done(ref, 503, {});
+        }
+        return;  // sent once DNS answers
+    }
+    send_branch(ref);
+}
+
+void ResponseContext::send_branch(Branch& ref) {
     txn::TxnId client = core_.start_branch(*this, ref);
     if (client == 0 && !ref.done) {
+        ref.settled = true;
         branch_done(ref, 480, {});  // could not even be sent
         return;
     }
@@ -102,6 +173,29 @@ void ResponseContext::start_branch(Target target) {
     if (invite_ && !ref.done) {
         arm_timer_c(ref);
     }
+}
+
+void ResponseContext::on_resolved(std::size_t index, dns::Resolution resolution) {
+    if (index >= branches_.size()) {
+        return;
+    }
+    Branch& b = *branches_[index];
+    if (b.done || b.abandoned || cancelled_ || answered_) {
+        b.settled = true;
+        b.done = true;
+        maybe_finish();
+        return;
+    }
+    if (resolution.destinations.empty()) {
+        b.settled = true;
+        branch_done(b, 503, {});  // RFC 3263 §4.3: no server to try
+        return;
+    }
+    // The first destination; RFC 3263 failover to the next on a transport error or 503 is
+    // left to a later change.
+    b.target.hop = resolution.destinations.front();
+    b.target.resolve.clear();
+    send_branch(b);
 }
 
 void ResponseContext::arm_timer_c(Branch& b) {
@@ -130,8 +224,8 @@ void ResponseContext::on_response(std::size_t index, const sip::Message& respons
     }
     Branch& b = *branches_[index];
     const int status = response.status();
-    if (status == 100) {
-        return;  // hop by hop (§16.7 step 3)
+    if (status >= 200) {
+        b.settled = true;
     }
     if (status < 200) {
         if (b.cancel_pending) {
@@ -142,8 +236,8 @@ void ResponseContext::on_response(std::size_t index, const sip::Message& respons
             core_.cancel_branch(b.client, cancel_reason_);
             return;
         }
-        if (b.done) {
-            return;
+        if (status == 100 || b.done || b.abandoned) {
+            return;  // 100 is hop by hop (§16.7 step 3)
         }
         b.status = status;
         if (invite_) {
@@ -151,7 +245,7 @@ void ResponseContext::on_response(std::size_t index, const sip::Message& respons
         }
         if (!final_sent_ && !cancelled_) {
             std::string bytes;
-            strip_top_via(bytes, response);
+            strip_top_via(bytes, response, core_.relayed_phrase(status));
             if (auto* st = server()) {
                 core_.observe_response(*this, response, b);
                 st->send_response(std::move(bytes), status);
@@ -162,13 +256,17 @@ void ResponseContext::on_response(std::size_t index, const sip::Message& respons
     if (status < 300) {
         // Every 2xx goes upstream at once, even several from different forks (§16.7 step 5).
         std::string bytes;
-        strip_top_via(bytes, response);
+        strip_top_via(bytes, response, core_.relayed_phrase(status));
         bool first_answer = !answered_;
-        answered_ = true;
-        if (auto* st = server(); st != nullptr && (!final_sent_ || invite_)) {
+        if (final_sent_ && !answered_) {
+            // The callee answered after the caller got a failure (a CANCEL crossed the 200):
+            // relay it anyway so the caller can acknowledge it and hang up (§16.7 step 5).
+            core_.relay_by_via(response);
+        } else if (auto* st = server(); st != nullptr && (!final_sent_ || invite_)) {
             core_.observe_response(*this, response, b);
             st->send_response(std::move(bytes), status);
         }
+        answered_ = true;
         final_sent_ = true;
         b.status = status;
         if (!b.done) {
@@ -188,12 +286,16 @@ void ResponseContext::on_response(std::size_t index, const sip::Message& respons
         return;
     }
     std::string bytes;
-    strip_top_via(bytes, response);
+    strip_top_via(bytes, response, core_.relayed_phrase(status));
     branch_done(b, status, std::move(bytes));
 }
 
 void ResponseContext::on_branch_failure(std::size_t index, int status) {
-    if (index < branches_.size() && !branches_[index]->done) {
+    if (index >= branches_.size()) {
+        return;
+    }
+    branches_[index]->settled = true;
+    if (!branches_[index]->done) {
         branch_done(*branches_[index], status, {});
     }
 }
@@ -204,6 +306,10 @@ void ResponseContext::branch_done(Branch& b, int status, std::string bytes) {
     if (b.timer_c != 0) {
         core_.timers().cancel(b.timer_c);
         b.timer_c = 0;
+    }
+    if (b.abandoned) {
+        maybe_finish();
+        return;
     }
     if (!answered_ && better_response(status, best_status_)) {
         best_status_ = status;
@@ -230,6 +336,17 @@ void ResponseContext::maybe_finish() {
         start();  // the next q-value group (serial forking)
         return;
     }
+    if (!cancelled_) {
+        // The callee's forwarding rules: busy, or nobody answered (a timeout or a 480).
+        const bool busy = best_status_ == 486 || best_status_ == 600;
+        const bool no_answer = best_status_ == 408 || best_status_ == 480 || best_status_ == 487;
+        if (busy && fallbacks_.on_busy && retarget(*fallbacks_.on_busy)) {
+            return;
+        }
+        if (no_answer && fallbacks_.on_no_answer && retarget(*fallbacks_.on_no_answer)) {
+            return;
+        }
+    }
     send_best();
 }
 
@@ -241,8 +358,9 @@ void ResponseContext::send_best() {
     }
     int status = best_status_ == 0 ? 480 : best_status_;
     if (status == 503 || best_response_.empty()) {
-        // A 503 is not relayed: it would make the caller avoid this proxy (§16.7 step 6).
-        if (status == 503) {
+        // A 503 received is not relayed: it would make the caller avoid this proxy (§16.7
+        // step 6). Our own 503 (no server found for a name) is ours to send.
+        if (status == 503 && !best_response_.empty()) {
             status = 500;
         }
         core_.observe_local_response(*this, status);
@@ -302,8 +420,9 @@ bool ResponseContext::finished() const {
     if (!final_sent_) {
         return false;
     }
+    // A branch whose CANCEL waits for a provisional still needs this context to send it.
     for (const auto& b : branches_) {
-        if (!b->done) {
+        if (!b->done || (b->cancel_pending && !b->settled)) {
             return false;
         }
     }

@@ -11,12 +11,23 @@
 #include <vector>
 
 #include "base/timer_queue.h"
+#include "dns/resolver.h"
+#include "proxy/api/call_services.h"
 #include "proxy/targets.h"
 #include "txn/transaction.h"
 
 namespace sb::proxy {
 
 class Core;
+
+/// Where a call goes when its callee does not take it (the callee's forwarding rules).
+struct Fallbacks {
+    std::optional<Forward> on_busy;
+    std::optional<Forward> on_no_answer;
+    std::uint32_t no_answer_after = 0;  // seconds of ringing before on_no_answer applies
+    std::vector<std::string> visited;   // AORs already tried, to stop forwarding loops
+    std::string original;               // the callee whose rules these are (for Diversion)
+};
 
 class ResponseContext {
 public:
@@ -26,9 +37,11 @@ public:
         Target target;
         txn::TxnId client = 0;
         int status = 0;             // last status received (or synthesised), 0 before any
-        bool done = false;          // a final response arrived (or was synthesised)
+        bool done = false;          // its result is known (a final response, or synthesised)
+        bool settled = false;       // its client transaction has ended: nothing more will come
         bool cancel_pending = false;  // cancel as soon as a provisional arrives
         bool cancelled = false;     // a CANCEL was sent
+        bool abandoned = false;     // forwarded away from: its result no longer counts
         TimerId timer_c = 0;
         void on_timer(std::uint32_t tag) override;
     };
@@ -42,8 +55,12 @@ public:
     bool is_invite() const { return invite_; }
     /// Starts the first q-value group.
     void start();
+    /// Forwarding rules to apply if the targets do not take the call.
+    void set_fallbacks(Fallbacks fallbacks);
     /// A response from a branch's client transaction.
     void on_response(std::size_t branch, const sip::Message& response);
+    /// The DNS answer for a branch whose target was a name: send it, or fail it (503).
+    void on_resolved(std::size_t branch, dns::Resolution resolution);
     /// A branch ended without a response (timeout or transport error): a synthetic status.
     void on_branch_failure(std::size_t branch, int status);
     /// The caller cancelled (§16.10): cancel every pending branch, start no new one.
@@ -53,6 +70,7 @@ public:
 
 private:
     void start_branch(Target target);
+    void send_branch(Branch& b);
     void send_cancel(Branch& b);
     void cancel_others(const Branch& except, std::string_view reason);
     void branch_done(Branch& b, int status, std::string bytes);
@@ -61,6 +79,13 @@ private:
     void arm_timer_c(Branch& b);
     void on_timer_c(Branch& b);
     txn::ServerTransaction* server();
+    /// Sends the call to a forwarding target instead; false when the target is unreachable.
+    bool retarget(const Forward& forward);
+    struct NoAnswerTimer final : TimerTarget {
+        ResponseContext* context = nullptr;
+        TimerId id = 0;
+        void on_timer(std::uint32_t tag) override;
+    };
 
     Core& core_;
     std::uint64_t id_;
@@ -74,6 +99,8 @@ private:
     bool final_sent_ = false;
     bool cancelled_ = false;
     std::string cancel_reason_;  // Reason header value for the CANCELs we send
+    Fallbacks fallbacks_;
+    NoAnswerTimer no_answer_timer_;
 };
 
 /// RFC 3261 §16.7 step 6: whether `candidate` beats `best` (6xx first, then the lowest class,

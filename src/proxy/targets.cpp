@@ -25,9 +25,9 @@ std::optional<transport::Destination> reach(const location::Binding& b, NatMode 
         return received;
     }
     // Auto: a contact that names the very address it registered from is reachable as written
-    // (its port may differ: a phone may send from one port and listen on another).
-    if (direct && direct->transport == received->transport &&
-        direct->remote.ip() == received->remote.ip()) {
+    // (its port and transport may differ: a phone may send from one port over UDP and listen
+    // on another, or over TCP).
+    if (direct && direct->remote.ip() == received->remote.ip()) {
         return direct;
     }
     return received;

@@ -17,6 +17,8 @@ struct Target {
     transport::Destination hop;  // where to send it
     std::string routes;          // Route values to add on top (the binding's Path), or ""
     int q = 1000;                // thousandths; contacts without q count as 1.0
+    std::string extra_headers;   // whole lines added to this branch (a Diversion, say)
+    std::string resolve;         // a URI whose host is a name: `hop` comes from DNS first
 };
 
 /// One target per binding, highest q first (equal q keep their order). A binding whose

@@ -12,7 +12,7 @@ namespace sb::proxy {
 
 struct Rejection {
     int status = 400;
-    std::string reason;         // empty: the default phrase
+    std::string reason;         // empty: the table's phrase
     std::string extra_headers;  // whole lines
 };
 

@@ -16,7 +16,11 @@ namespace {
 using Fail = Unexpected<Reject>;
 
 Fail reject(int status, std::string reason, std::string extra = {}) {
-    return Fail(Reject{status, std::move(reason), std::move(extra)});
+    return Fail(Reject{status, std::move(reason), std::move(extra), {}});
+}
+
+Fail refuse(int status, std::string detail, std::string extra = {}) {
+    return Fail(Reject{status, {}, std::move(extra), std::move(detail)});
 }
 
 // delta-seconds larger than 2**32-1 mean 2**32-1 (RFC 3261 §25.1 note on delta-seconds).
@@ -76,10 +80,10 @@ Expected<RegisterRequest, Reject> read_register(const sip::Message& msg,
         return reject(400, std::string("Bad To: ") + to.error());
     }
     if (!to->uri.is_sip()) {
-        return reject(416, "Unsupported URI Scheme in To");
+        return refuse(416, "To");
     }
     if (!to->uri.has_user()) {
-        return reject(404, "Not Found (no user in To)");
+        return refuse(404, "no user in To");
     }
     req.aor = sip::address_of_record(to->uri);
     req.call_id = std::string(msg.call_id());
@@ -118,7 +122,7 @@ Expected<RegisterRequest, Reject> read_register(const sip::Message& msg,
                 return false;
             }
             if (!na->uri.is_sip()) {
-                error = Reject{416, "Unsupported URI Scheme in Contact", {}};
+                error = Reject{416, {}, {}, "Contact"};
                 return false;
             }
             ContactRequest c;
@@ -169,7 +173,7 @@ Expected<RegisterRequest, Reject> read_register(const sip::Message& msg,
     }
     for (ContactRequest& c : req.contacts) {
         if (c.expires != 0 && c.expires < config.min_expires) {
-            return reject(423, "Interval Too Brief",
+            return refuse(423, {},
                           fmt::format("Min-Expires: {}\r\n", config.min_expires));
         }
         c.expires = std::min(c.expires, config.max_expires);
@@ -229,7 +233,7 @@ Expected<std::vector<location::Binding>, Reject> apply_register(
         b.updated_at = now;
     }
     if (result.size() > config.max_contacts) {
-        return reject(403, fmt::format("Forbidden (more than {} contacts)", config.max_contacts));
+        return refuse(403, fmt::format("more than {} contacts", config.max_contacts));
     }
     return result;
 }

@@ -15,11 +15,13 @@
 
 namespace sb::registrar {
 
-/// Why a REGISTER is refused: the status, its reason phrase and any extra header lines.
+/// Why a REGISTER is refused: the status, a reason phrase that names the bad element (400s)
+/// or a detail to add to the table's phrase (the others), and any extra header lines.
 struct Reject {
     int status = 400;
     std::string reason;
     std::string extra_headers;
+    std::string detail;
 };
 
 struct ContactRequest {

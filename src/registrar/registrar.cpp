@@ -24,6 +24,17 @@ std::string http_date(std::int64_t unix_seconds) {
     return buf;
 }
 
+namespace {
+
+void refuse(txn::ServerTransaction& st, const Reject& r) {
+    std::string reason = !r.reason.empty() ? r.reason
+                         : !r.detail.empty() ? st.phrase(r.status, r.detail)
+                                             : std::string();
+    st.respond(r.status, reason, r.extra_headers);
+}
+
+}  // namespace
+
 Registrar::Registrar(const RegistrarConfig& config, location::LocationStore& store,
                      const Clock& clock)
     : config_(config), store_(store), clock_(clock) {}
@@ -35,7 +46,7 @@ void Registrar::handle(txn::ServerTransaction& st) {
         std::string(transport::lower_name(src.transport)) + ":" + src.remote.to_string();
     auto request = read_register(msg, config_, std::move(received));
     if (!request) {
-        st.respond(request.error().status, request.error().reason, request.error().extra_headers);
+        refuse(st, request.error());
         return;
     }
     const std::int64_t now = clock_.unix_seconds();
@@ -46,7 +57,7 @@ void Registrar::handle(txn::ServerTransaction& st) {
         auto current = store_.lookup(request->aor, now);
         if (!current) {
             logger()->error("{}: {}", request->aor, current.error().message);
-            st.respond(500, "Server Internal Error (location store unavailable)");
+            st.respond(500, st.phrase(500, "location store unavailable"));
             return;
         }
         bindings = std::move(*current);
@@ -64,12 +75,12 @@ void Registrar::handle(txn::ServerTransaction& st) {
                 return std::move(*next);
             });
         if (rejected) {
-            st.respond(rejected->status, rejected->reason, rejected->extra_headers);
+            refuse(st, *rejected);
             return;
         }
         if (!stored) {
             logger()->error("REGISTER {}: {}", request->aor, stored.error().message);
-            st.respond(500, "Server Internal Error (location store write failed)");
+            st.respond(500, st.phrase(500, "location store write failed"));
             return;
         }
         bindings = std::move(*stored);

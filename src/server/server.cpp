@@ -15,15 +15,20 @@
 #include <cstdio>
 
 #include "base/log.h"
+#include "dns/cares_resolver.h"
+#include "cdr/call_log.h"
 #include "dialog/log_sink.h"
 #include "io/worker.h"
 #include "location/memory_store.h"
 #include "location/sqlite/sqlite_store.h"
+#include "phrases/builtin.h"
 #include "proxy/local_domains.h"
 #include "registrar/registrar.h"
 #include "server/keepalive.h"
 #include "server/registrar_stage.h"
 #include "server/sip_core.h"
+#include "server/user_services.h"
+#include "users/sqlite_directory.h"
 #include "transport/transport_layer.h"
 
 namespace sb::server {
@@ -78,14 +83,18 @@ Result<void> make_directory(const std::string& dir) {
 struct Server::Parts {
     std::unique_ptr<location::LocationStore> store;
     std::vector<std::unique_ptr<io::Worker>> workers;
+    std::unique_ptr<dns::CaresResolver> resolver;  // destroyed before the workers it answers on
     std::unique_ptr<SipCore> sip_core;
     std::unique_ptr<transport::TransportLayer> transport;
     std::unique_ptr<TracingSender> tracing;
     std::unique_ptr<proxy::LocalDomains> local;
     std::unique_ptr<registrar::Registrar> registrar;
     std::unique_ptr<RegistrarStage> registrar_stage;
-    proxy::NoUserDirectory users;
+    std::unique_ptr<users::SqliteDirectory> user_db;
+    std::unique_ptr<UserServices> users;
+    sip::PhraseTable phrases;
     dialog::LogSink call_log;
+    std::unique_ptr<cdr::CallLog> cdr;  // outlives the cores, which hold it as a sink
     std::vector<std::unique_ptr<WorkerCore>> cores;
     std::unique_ptr<ExpirySweeper> sweeper;
     std::unique_ptr<KeepAlive> keepalive;
@@ -102,10 +111,16 @@ Result<void> Server::start() {
     parts_ = std::make_unique<Parts>();
     Parts& p = *parts_;
 
+    if (auto made = make_directory(config_.data_dir); !made) {
+        return made;
+    }
+    auto user_db = users::SqliteDirectory::open(config_.data_dir + "/users.db");
+    if (!user_db) {
+        return Unexpected(user_db.error());
+    }
+    p.user_db = std::move(*user_db);
+    p.users = std::make_unique<UserServices>(*p.user_db);
     if (config_.location.store == "sqlite") {
-        if (auto made = make_directory(config_.data_dir); !made) {
-            return made;
-        }
         std::string file = config_.location.sqlite_file.empty()
                                ? config_.data_dir + "/location.db"
                                : config_.location.sqlite_file;
@@ -126,11 +141,26 @@ Result<void> Server::start() {
         p.store_description = "memory";
     }
 
+    // No call log, no server: calls it could not record would be unaccounted for.
+    if (auto made = make_directory(config_.data_dir); !made) {
+        return made;
+    }
+    auto call_log = cdr::CallLog::open({.dir = config_.data_dir}, clock_);
+    if (!call_log) {
+        return Unexpected(call_log.error());
+    }
+    p.cdr = std::move(*call_log);
+
     std::size_t n = config_.workers != 0 ? config_.workers
                                          : std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < n; ++i) {
         p.workers.push_back(std::make_unique<io::Worker>(i, clock_));
     }
+    auto resolver = dns::CaresResolver::create(config_.dns);
+    if (!resolver) {
+        return fail("DNS resolver: " + resolver.error().message);
+    }
+    p.resolver = std::move(*resolver);
     std::vector<io::Worker*> raw;
     for (auto& w : p.workers) {
         raw.push_back(w.get());
@@ -149,21 +179,33 @@ Result<void> Server::start() {
     p.local = std::make_unique<proxy::LocalDomains>(config_.domains, *sender);
     p.registrar = std::make_unique<registrar::Registrar>(config_.registrar, *p.store, clock_);
     p.registrar_stage = std::make_unique<RegistrarStage>(*p.registrar, *p.local);
+    p.phrases = *phrases::builtin(config_.phrases.language);
+    p.phrases.rewrite_relayed = config_.phrases.rewrite_relayed;
+    for (const auto& [status, phrase] : config_.phrases.overrides) {
+        p.phrases.set(status, phrase);
+    }
+    for (const auto& [status, text] : config_.phrases.warnings) {
+        p.phrases.set_explanation(status, text);
+    }
     std::vector<WorkerCore*> cores;
     for (auto& w : p.workers) {
         proxy::Core::Deps deps{.config = config_.proxy,
                                .local = *p.local,
                                .store = *p.store,
-                               .users = p.users,
+                               .users = *p.users,
                                .clock = clock_,
                                .sender = *sender,
                                .timers = *w,
                                .stages = {p.registrar_stage.get()},
                                .observer = nullptr,
-                               .server_header = config_.server_header};
+                               .server_header = config_.server_header,
+                               .services = p.users.get(),
+                               .resolver = p.resolver.get(),
+                               .worker = w.get()};
+        std::vector<dialog::CallEventSink*> sinks{&p.call_log, p.cdr.get()};
         p.cores.push_back(std::make_unique<WorkerCore>(*w, std::move(deps), *sender, config_.timers,
-                                                       std::vector<dialog::CallEventSink*>{&p.call_log},
-                                                       clock_));
+                                                       std::move(sinks), clock_));
+        p.cores.back()->table.set_phrases(p.phrases, config_.server_header);
         cores.push_back(p.cores.back().get());
     }
     p.sip_core->set_workers(std::move(cores));
@@ -248,6 +290,8 @@ void Server::stop() {
     for (auto& f : done) {
         f.wait_for(std::chrono::seconds(5));
     }
+    // The interrupted calls are queued now; write them and everything before them.
+    p.cdr->stop();
     for (auto& w : p.workers) {
         w->stop();
     }

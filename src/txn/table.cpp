@@ -11,12 +11,18 @@
 namespace sb::txn {
 namespace {
 constexpr std::uint32_t kReapTag = 0;
+const sip::PhraseTable kRfcPhrases;
 }
 
 TransactionTable::TransactionTable(transport::Sender& sender, TimerQueue& timers,
                                    const TimerConfig& config, ServerUser& server_user,
                                    std::uint32_t owner)
-    : sender_(sender), timers_(timers), config_(config), server_user_(server_user), owner_(owner) {}
+    : sender_(sender),
+      timers_(timers),
+      config_(config),
+      server_user_(server_user),
+      owner_(owner),
+      phrases_(&kRfcPhrases) {}
 
 TransactionTable::~TransactionTable() {
     if (reap_timer_ != 0) {

@@ -10,6 +10,7 @@
 
 #include "base/timer_queue.h"
 #include "sip/message.h"
+#include "sip/phrase_table.h"
 #include "transport/api/sender.h"
 #include "txn/client_invite.h"
 #include "txn/client_non_invite.h"
@@ -49,6 +50,15 @@ public:
     /// The owner id a branch of ours carries, or -1.
     static int owner_of_branch(std::string_view branch);
 
+    /// The reason phrases (and Warning explanations) of generated responses; the RFC 3261
+    /// phrases until set. The table must outlive the transaction table.
+    void set_phrases(const sip::PhraseTable& phrases, std::string agent) {
+        phrases_ = &phrases;
+        agent_ = std::move(agent);
+    }
+    const sip::PhraseTable& phrases() const { return *phrases_; }
+    const std::string& agent() const { return agent_; }
+
     std::size_t server_count() const { return servers_.size(); }
     std::size_t client_count() const { return clients_.size(); }
 
@@ -79,6 +89,8 @@ private:
     std::unordered_map<TxnId, ClientTransaction*> clients_by_id_;
     std::vector<std::unique_ptr<Transaction>> retired_;
     TimerId reap_timer_ = 0;
+    const sip::PhraseTable* phrases_;
+    std::string agent_;
 };
 
 }  // namespace sb::txn

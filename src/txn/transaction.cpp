@@ -102,12 +102,25 @@ ServerTransaction::ServerTransaction(TransactionTable& table, TxnId id, std::str
     }
 }
 
+std::string ServerTransaction::phrase(int status, std::string_view detail) const {
+    return table_.phrases().phrase(status, detail);
+}
+
 void ServerTransaction::respond(int status, std::string_view reason, std::string_view extra_headers,
                                 std::string_view content_type, std::string_view body) {
     std::string out;
+    std::string extra;
+    if (status >= 300) {
+        extra = table_.phrases().warning_line(status, table_.agent());
+    }
+    if (!extra.empty()) {
+        extra.insert(0, extra_headers);
+        extra_headers = extra;
+    }
     sip::build_response(out, request_,
                         sip::ResponseSpec{.status = status,
-                                          .reason = reason,
+                                          .reason = reason.empty() ? table_.phrases().phrase(status)
+                                                                   : reason,
                                           .to_tag = local_tag_,
                                           .extra_headers = extra_headers,
                                           .content_type = content_type,

@@ -76,7 +76,12 @@ public:
     /// The To tag this server uses in responses it builds itself.
     const std::string& local_tag() const { return local_tag_; }
 
-    /// Builds a response to the request (RFC 3261 §8.2.6) and sends it.
+    /// The reason phrase for `status` from the server's table, with an optional detail in
+    /// parentheses ("Forbidden (relaying denied)").
+    std::string phrase(int status, std::string_view detail = {}) const;
+
+    /// Builds a response to the request (RFC 3261 §8.2.6) and sends it. An empty reason takes
+    /// the table's phrase; error responses carry the configured Warning explanation.
     void respond(int status, std::string_view reason = {}, std::string_view extra_headers = {},
                  std::string_view content_type = {}, std::string_view body = {});
     /// Sends a response that is already built (a proxy relaying one it received).

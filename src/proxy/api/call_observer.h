@@ -32,6 +32,9 @@ public:
     virtual void on_invite_response(const sip::Message& invite, int status,
                                     std::string_view reason, std::string_view to_tag,
                                     std::string_view answered_by) = 0;
+    /// A forwarding rule sent the call to `target` ("busy", "no-answer", ...).
+    virtual void on_forwarded(const sip::Message& invite, std::string_view target,
+                              std::string_view reason) = 0;
     /// The caller cancelled the INVITE.
     virtual void on_cancel(const sip::Message& invite) = 0;
     /// An in-dialog request went through (BYE, re-INVITE, REFER, ...).

@@ -8,7 +8,10 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "base/timer_wheel.h"
+#include "phrases/builtin.h"
 #include "location/memory_store.h"
 #include "proxy/flow_token.h"
 #include "sip/header_values.h"
@@ -35,6 +38,14 @@ protected:
         caller.listener = 0;
     }
 
+    struct FakeServices : CallServices {
+        std::map<std::string, CalleePolicy, std::less<>> policies;
+        CalleePolicy policy(std::string_view, std::string_view callee) override {
+            auto it = policies.find(callee);
+            return it == policies.end() ? CalleePolicy{} : it->second;
+        }
+    };
+
     void make_core() {
         core = std::make_unique<Core>(Core::Deps{.config = config,
                                                  .local = *local,
@@ -45,7 +56,8 @@ protected:
                                                  .timers = wheel,
                                                  .stages = {},
                                                  .observer = nullptr,
-                                                 .server_header = "Switchboard"});
+                                                 .server_header = "Switchboard",
+                                                 .services = &services});
         table = std::make_unique<txn::TransactionTable>(sender, wheel, timers, *core, 0);
         core->attach(*table);
     }
@@ -162,6 +174,7 @@ protected:
     location::MemoryStore store;
     NoUserDirectory users;
     ProxyConfig config;
+    FakeServices services;
     txn::TimerConfig timers;
     std::unique_ptr<LocalDomains> local;
     std::unique_ptr<Core> core;
@@ -520,6 +533,111 @@ TEST_F(ProxyTest, StatelessModeRelaysWithTheSameBranchEachTime) {
     respond(invites[0], 180);
     ASSERT_EQ(responses(180).size(), 1u);
     EXPECT_EQ(sender.sent[responses(180)[0]].to.remote.to_string(), "192.0.2.1:5060");
+}
+
+
+TEST_F(ProxyTest, DoNotDisturbRefusesWithoutRinging) {
+    bind("bob", "sip:bob@192.0.2.20:5062");
+    services.policies["sip:bob@example.com"] = CalleePolicy{.known = true, .refuse_status = 486,
+                                                           .refuse_detail = "do not disturb"};
+    receive(invite());
+    auto busy = responses(486);
+    ASSERT_EQ(busy.size(), 1u);
+    EXPECT_EQ(sender.message(busy[0]).reason(), "Busy Here (do not disturb)");
+    EXPECT_TRUE(requests(sip::Method::Invite).empty());
+}
+
+TEST_F(ProxyTest, ForwardAlwaysRingsTheTargetWithADiversion) {
+    bind("bob", "sip:bob@192.0.2.20:5062");
+    bind("carol", "sip:carol@192.0.2.30:5064");
+    services.policies["sip:bob@example.com"] =
+        CalleePolicy{.known = true, .always = Forward{"sip:carol@example.com", "always"}};
+    receive(invite());
+    auto invites = requests(sip::Method::Invite);
+    ASSERT_EQ(invites.size(), 1u);
+    sip::Message out = sender.message(invites[0]);
+    EXPECT_EQ(out.request_uri(), "sip:carol@192.0.2.30:5064");
+    EXPECT_EQ(out.value(sip::HeaderId::To), "<sip:bob@example.com>");
+    ASSERT_NE(out.find("Diversion"), nullptr);
+    EXPECT_EQ(out.find("Diversion")->value, "<sip:bob@example.com>;reason=unconditional;counter=1");
+}
+
+TEST_F(ProxyTest, ForwardOnBusyTriesTheTargetInsteadOfRelayingTheBusy) {
+    bind("bob", "sip:bob@192.0.2.20:5062");
+    bind("carol", "sip:carol@192.0.2.30:5064");
+    services.policies["sip:bob@example.com"] =
+        CalleePolicy{.known = true, .on_busy = Forward{"sip:carol@example.com", "busy"}};
+    receive(invite());
+    respond(requests(sip::Method::Invite).at(0), 486);
+    auto invites = requests(sip::Method::Invite);
+    ASSERT_EQ(invites.size(), 2u);
+    EXPECT_EQ(sender.message(invites[1]).request_uri(), "sip:carol@192.0.2.30:5064");
+    EXPECT_NE(std::string(sender.message(invites[1]).bytes()).find("reason=user-busy"),
+              std::string::npos);
+    EXPECT_TRUE(sent_where([](const sip::Message& m) {
+                    return m.status() == 486 && m.top_via().branch == "z9hG4bKcaller1";
+                }).empty());
+    respond(invites[1], 200);
+    EXPECT_EQ(responses(200).size(), 1u);
+}
+
+TEST_F(ProxyTest, ForwardOnNoAnswerCancelsTheRingingPhone) {
+    bind("bob", "sip:bob@192.0.2.20:5062");
+    bind("carol", "sip:carol@192.0.2.30:5064");
+    services.policies["sip:bob@example.com"] = CalleePolicy{
+        .known = true, .on_no_answer = Forward{"sip:carol@example.com", "no-answer"},
+        .no_answer_after = 5};
+    receive(invite());
+    std::size_t first = requests(sip::Method::Invite).at(0);
+    respond(first, 180);
+    advance(4s);
+    EXPECT_EQ(requests(sip::Method::Invite).size(), 1u);
+    advance(1200ms);
+    auto invites = requests(sip::Method::Invite);
+    ASSERT_EQ(invites.size(), 2u);
+    EXPECT_EQ(sender.message(invites[1]).request_uri(), "sip:carol@192.0.2.30:5064");
+    EXPECT_FALSE(requests(sip::Method::Cancel).empty());
+    respond(first, 487);  // bob's phone stops: not relayed, the call goes on at carol
+    EXPECT_TRUE(responses(487).empty() ||
+                sender.message(responses(487).back()).top_via().branch != "z9hG4bKcaller1");
+    respond(invites[1], 200, "c1");
+    EXPECT_EQ(responses(200).size(), 1u);
+}
+
+TEST_F(ProxyTest, ForwardWhenUnavailableAndLoopsStop) {
+    bind("carol", "sip:carol@192.0.2.30:5064");
+    services.policies["sip:bob@example.com"] =
+        CalleePolicy{.known = true, .on_unavailable = Forward{"sip:carol@example.com", "unavailable"}};
+    receive(invite());
+    auto invites = requests(sip::Method::Invite);
+    ASSERT_EQ(invites.size(), 1u);
+    EXPECT_EQ(sender.message(invites[0]).request_uri(), "sip:carol@192.0.2.30:5064");
+    // A user forwarding to itself gets no ringing loop: the caller is told it is unavailable.
+    services.policies["sip:dave@example.com"] =
+        CalleePolicy{.known = true, .always = Forward{"sip:dave@example.com", "always"}};
+    receive(invite("sip:dave@example.com", {}, "z9hG4bKloop"));
+    EXPECT_EQ(responses(480).size(), 1u);
+}
+
+TEST_F(ProxyTest, TranslatedAndExplainedPhrases) {
+    sip::PhraseTable slovak = *phrases::builtin("sk");
+    slovak.rewrite_relayed = true;
+    slovak.set_explanation(404, "No such user on this exchange");
+    table->set_phrases(slovak, "switchboard");
+    receive(invite("sip:nobody@example.com"));
+    auto missing = responses(404);
+    ASSERT_EQ(missing.size(), 1u);
+    sip::Message r = sender.message(missing[0]);
+    EXPECT_EQ(r.reason(), "Nenájdené");
+    EXPECT_EQ(r.value(sip::HeaderId::Warning), "399 switchboard \"No such user on this exchange\"");
+    bind("bob", "sip:bob@192.0.2.20:5062");
+    receive(invite("sip:bob@example.com", {}, "z9hG4bKsk"));
+    respond(requests(sip::Method::Invite).at(0), 486);
+    auto busy = sent_where([](const sip::Message& m) {
+        return m.status() == 486 && m.top_via().branch == "z9hG4bKsk";
+    });
+    ASSERT_EQ(busy.size(), 1u);
+    EXPECT_EQ(sender.message(busy[0]).reason(), "Obsadené");
 }
 
 TEST(BetterResponse, FollowsSection16_7) {
