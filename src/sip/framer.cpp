@@ -1,5 +1,7 @@
 #include "sip/framer.h"
 
+#include <cstring>
+
 #include "base/strings.h"
 
 namespace sb::sip {
@@ -13,6 +15,9 @@ long long content_length(std::string_view headers) {
         std::size_t eol = headers.find('\n', pos);
         std::string_view line = headers.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
         pos = eol == std::string_view::npos ? headers.size() : eol + 1;
+        if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+            continue;  // a folded continuation belongs to the header above it
+        }
         std::size_t colon = line.find(':');
         if (colon == std::string_view::npos) {
             continue;
@@ -46,14 +51,25 @@ Frame Framer::next(std::string_view stream) {
         // A lone CRLF (or LF) before a message is a keep-alive answer.
         return {FrameStatus::Pong, stream.starts_with("\r\n") ? 2u : 1u};
     }
-    std::size_t from = scanned_ > 3 ? scanned_ - 3 : 0;
-    std::size_t end = stream.find("\r\n\r\n", from);
-    std::size_t sep = 4;
-    if (end == std::string_view::npos) {
-        std::size_t lf = stream.find("\n\n", from);
-        if (lf != std::string_view::npos) {
-            end = lf;
+    // The header section ends where the parser ends it: at the first line terminator followed
+    // by an empty line, "\n\n" or "\n\r\n" (bare LF lines are tolerated like CRLF ones).
+    std::size_t end = std::string_view::npos;  // offset of the '\n' that ends the last header
+    std::size_t sep = 0;                       // bytes from there to the body
+    for (std::size_t i = scanned_ > 2 ? scanned_ - 2 : 0; i < stream.size(); ++i) {
+        const void* lf = std::memchr(stream.data() + i, '\n', stream.size() - i);
+        if (lf == nullptr) {
+            break;
+        }
+        i = static_cast<std::size_t>(static_cast<const char*>(lf) - stream.data());
+        if (i + 1 < stream.size() && stream[i + 1] == '\n') {
+            end = i;
             sep = 2;
+            break;
+        }
+        if (i + 2 < stream.size() && stream[i + 1] == '\r' && stream[i + 2] == '\n') {
+            end = i;
+            sep = 3;
+            break;
         }
     }
     if (end == std::string_view::npos) {
@@ -63,7 +79,7 @@ Frame Framer::next(std::string_view stream) {
         }
         return {};
     }
-    long long cl = content_length(stream.substr(0, end));
+    long long cl = content_length(stream.substr(0, end + 1));
     if (cl == -2) {
         return {FrameStatus::Invalid, 0};
     }

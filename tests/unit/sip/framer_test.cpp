@@ -38,6 +38,25 @@ TEST(Framer, ResumesWithoutRescanning) {
     }
 }
 
+TEST(Framer, EndsTheHeadersWhereTheParserDoes) {
+    // LF-only header lines, then a CRLF empty line: the next message is not swallowed.
+    const std::string lf = "OPTIONS sip:a@b SIP/2.0\nVia: x\nl: 0\n\r\n";
+    Framer f(65535);
+    Frame fr = f.next(lf + kMsg);
+    EXPECT_EQ(fr.status, FrameStatus::Complete);
+    EXPECT_EQ(fr.length, lf.size());
+    // A CRLFCRLF later in the stream does not beat an earlier LF empty line.
+    const std::string early = "OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\nbody?\r\n\r\n";
+    f.reset();
+    EXPECT_EQ(f.next(early).length, early.find("body"));
+    // A folded line that looks like Content-Length belongs to the header above it.
+    const std::string folded = "OPTIONS sip:a@b SIP/2.0\r\nSubject: x\r\n l: 10\r\n\r\n";
+    f.reset();
+    fr = f.next(folded + kMsg);
+    EXPECT_EQ(fr.status, FrameStatus::Complete);
+    EXPECT_EQ(fr.length, folded.size());
+}
+
 TEST(Framer, KeepAlives) {
     Framer f(65535);
     EXPECT_EQ(f.next("\r\n\r\n").status, FrameStatus::Ping);
