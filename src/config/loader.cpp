@@ -222,6 +222,31 @@ const std::vector<Field>& fields() {
         f.push_back(seconds("location.expire_interval",
                             [](ServerConfig& c) -> auto& { return c.location.expire_interval; }, 1, 3600));
 
+        f.push_back(choice<auth::AuthMode>("auth.mode", [](ServerConfig& c) -> auto& { return c.auth.mode; },
+                                           {{"off", auth::AuthMode::Off},
+                                            {"users", auth::AuthMode::Users},
+                                            {"required", auth::AuthMode::Required}}));
+        f.push_back(seconds("auth.nonce_lifetime",
+                            [](ServerConfig& c) -> auto& { return c.auth.nonce_lifetime; }, 1, 86400));
+        f.push_back({"auth.domains", [](const toml::node& n, ServerConfig& c) -> std::string {
+                         const toml::table* t = n.as_table();
+                         if (t == nullptr) {
+                             return "expected a table of \"domain\" = \"off|users|required\"";
+                         }
+                         for (const auto& [domain, value] : *t) {
+                             auto mode = value.value_exact<std::string>();
+                             static const std::map<std::string, auth::AuthMode> modes = {
+                                 {"off", auth::AuthMode::Off},
+                                 {"users", auth::AuthMode::Users},
+                                 {"required", auth::AuthMode::Required}};
+                             if (!mode || modes.count(*mode) == 0) {
+                                 return "\"" + std::string(domain.str()) +
+                                        "\": expected \"off\", \"users\" or \"required\"";
+                             }
+                             c.auth.domains[to_lower(domain.str())] = modes.at(*mode);
+                         }
+                         return {};
+                     }});
         f.push_back({"dns.servers", [](const toml::node& n, ServerConfig& c) -> std::string {
                          std::vector<std::string> servers;
                          if (auto err = string_array(n, servers); !err.empty()) {

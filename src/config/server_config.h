@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/config.h"
 #include "dns/config.h"
 #include "proxy/config.h"
 #include "registrar/config.h"
@@ -46,6 +47,7 @@ struct ServerConfig {
     LocationConfig location;
     PhrasesConfig phrases;
     dns::DnsConfig dns;
+    auth::AuthConfig auth;
 };
 
 }  // namespace sb::config

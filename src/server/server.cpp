@@ -14,6 +14,7 @@
 
 #include <cstdio>
 
+#include "auth/auth_stage.h"
 #include "base/log.h"
 #include "dns/cares_resolver.h"
 #include "cdr/call_log.h"
@@ -78,6 +79,24 @@ Result<void> make_directory(const std::string& dir) {
     return {};
 }
 
+// The key that signs digest nonces, kept in the data directory so nonces stay valid across a
+// restart (and can be shared by nodes that share the directory).
+Result<std::string> nonce_secret(const std::string& path) {
+    std::ifstream in(path);
+    std::string secret;
+    if (in && std::getline(in, secret) && secret.size() >= 32) {
+        return secret;
+    }
+    secret = auth::random_hex(32);
+    std::ofstream out(path, std::ios::trunc);
+    out << secret << "\n";
+    if (!out) {
+        return fail("cannot write " + path);
+    }
+    ::chmod(path.c_str(), 0600);
+    return secret;
+}
+
 }  // namespace
 
 struct Server::Parts {
@@ -90,6 +109,8 @@ struct Server::Parts {
     std::unique_ptr<proxy::LocalDomains> local;
     std::unique_ptr<registrar::Registrar> registrar;
     std::unique_ptr<RegistrarStage> registrar_stage;
+    std::unique_ptr<auth::NonceService> nonces;
+    std::unique_ptr<auth::AuthStage> auth_stage;
     std::unique_ptr<users::SqliteDirectory> user_db;
     std::unique_ptr<UserServices> users;
     sip::PhraseTable phrases;
@@ -179,6 +200,13 @@ Result<void> Server::start() {
     p.local = std::make_unique<proxy::LocalDomains>(config_.domains, *sender);
     p.registrar = std::make_unique<registrar::Registrar>(config_.registrar, *p.store, clock_);
     p.registrar_stage = std::make_unique<RegistrarStage>(*p.registrar, *p.local);
+    auto secret = nonce_secret(config_.data_dir + "/nonce.key");
+    if (!secret) {
+        return Unexpected(secret.error());
+    }
+    p.nonces = std::make_unique<auth::NonceService>(std::move(*secret), config_.auth.nonce_lifetime,
+                                                    clock_);
+    p.auth_stage = std::make_unique<auth::AuthStage>(config_.auth, *p.nonces, *p.user_db, *p.local);
     p.phrases = *phrases::builtin(config_.phrases.language);
     p.phrases.rewrite_relayed = config_.phrases.rewrite_relayed;
     for (const auto& [status, phrase] : config_.phrases.overrides) {
@@ -196,7 +224,7 @@ Result<void> Server::start() {
                                .clock = clock_,
                                .sender = *sender,
                                .timers = *w,
-                               .stages = {p.registrar_stage.get()},
+                               .stages = {p.auth_stage.get(), p.registrar_stage.get()},
                                .observer = nullptr,
                                .server_header = config_.server_header,
                                .services = p.users.get(),
