@@ -85,13 +85,12 @@ void ResponseContext::NoAnswerTimer::on_timer(std::uint32_t) {
     id = 0;
     ResponseContext& ctx = *context;
     if (!ctx.answered_ && !ctx.final_sent_ && !ctx.cancelled_ && ctx.fallbacks_.on_no_answer) {
-        Forward f = *ctx.fallbacks_.on_no_answer;
-        ctx.retarget(f);
+        ctx.retarget(*ctx.fallbacks_.on_no_answer);
     }
     ctx.core_.after_timer();
 }
 
-bool ResponseContext::retarget(const Forward& forward) {
+bool ResponseContext::retarget(Forward forward) {
     std::vector<Target> targets;
     if (!core_.forward_targets(forward, fallbacks_.visited, targets)) {
         return false;

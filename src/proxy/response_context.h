@@ -80,7 +80,7 @@ private:
     void on_timer_c(Branch& b);
     txn::ServerTransaction* server();
     /// Sends the call to a forwarding target instead; false when the target is unreachable.
-    bool retarget(const Forward& forward);
+    bool retarget(Forward forward);  // by value: it usually comes from fallbacks_, which it resets
     struct NoAnswerTimer final : TimerTarget {
         ResponseContext* context = nullptr;
         TimerId id = 0;
