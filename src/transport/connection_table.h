@@ -22,7 +22,8 @@ public:
     ConnectionId next_id() { return ++last_id_; }
 
     /// Adds a connection; false when a limit (in all, or per peer IP) would be exceeded.
-    bool add(const std::shared_ptr<StreamConnection>& c, std::size_t max_total, std::size_t max_per_ip);
+    bool add(const std::shared_ptr<StreamConnection>& c, std::size_t max_total,
+             std::size_t max_per_ip);
     void remove(ConnectionId id);
     std::shared_ptr<StreamConnection> find(ConnectionId id) const;
     std::shared_ptr<StreamConnection> find(Transport t, const Endpoint& remote) const;

@@ -1,7 +1,10 @@
 #include "transport/local_address.h"
 
+#include <ifaddrs.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <unordered_map>
 
@@ -35,6 +38,29 @@ std::optional<Endpoint> route_source(const Endpoint& remote) {
     if (out && cache.size() < 4096) {
         cache.emplace(key, *out);
     }
+    return out;
+}
+
+std::vector<std::string> interface_addresses() {
+    std::vector<std::string> out;
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0) {
+        return out;
+    }
+    for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+        if (i->ifa_addr == nullptr ||
+            (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6)) {
+            continue;
+        }
+        Endpoint e = Endpoint::from_sockaddr(i->ifa_addr);
+        // Link-local IPv6 addresses need a zone to be used, so nobody reaches us by them.
+        std::string ip = e.ip();
+        if (ip.starts_with("fe80:") || std::find(out.begin(), out.end(), ip) != out.end()) {
+            continue;
+        }
+        out.push_back(std::move(ip));
+    }
+    ::freeifaddrs(list);
     return out;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "transport/api/endpoint.h"
 
@@ -10,5 +12,9 @@ namespace sb::transport {
 /// tells, without sending anything). Cached per thread, so it costs a hash lookup after the
 /// first call for a destination.
 std::optional<Endpoint> route_source(const Endpoint& remote);
+
+/// The addresses of this host's interfaces (without IPv6 link-local ones), for a certificate
+/// that must name what a wildcard listener answers on.
+std::vector<std::string> interface_addresses();
 
 }  // namespace sb::transport

@@ -1,6 +1,6 @@
 #include "transport/stream_connection.h"
 
-#include <boost/asio/write.hpp>
+#include <cstring>
 
 #include "base/log.h"
 #include "transport/connection_table.h"
@@ -8,66 +8,82 @@
 namespace sb::transport {
 namespace {
 
-constexpr std::size_t kReadChunk = 16 * 1024;
-
 std::shared_ptr<spdlog::logger> logger() {
     static auto l = log::get("transport");
     return l;
 }
 
-Endpoint remote_of(boost::asio::ip::tcp::socket& s) {
-    boost::system::error_code ec;
-    auto ep = s.remote_endpoint(ec);
-    return ec ? Endpoint{} : Endpoint::from_sockaddr(ep.data());
-}
-
 }  // namespace
 
-StreamConnection::StreamConnection(io::Worker& worker, boost::asio::ip::tcp::socket socket,
-                                   ConnectionId id, ListenerId listener, Receiver& receiver,
-                                   ConnectionTable& table, const TransportConfig& config)
-    : worker_(worker),
-      socket_(std::move(socket)),
-      id_(id),
-      listener_(listener),
-      receiver_(receiver),
-      table_(table),
-      config_(config),
-      remote_(remote_of(socket_)),
-      framer_(config.max_message_size),
-      idle_timer_(worker.context()) {}
+StreamConnection::StreamConnection(const Parts& parts)
+    : worker_(parts.worker),
+      transport_(parts.transport),
+      id_(parts.id),
+      listener_(parts.listener),
+      receiver_(parts.receiver),
+      table_(parts.table),
+      config_(parts.config),
+      remote_(parts.remote),
+      idle_timer_(parts.worker.context()) {}
 
-void StreamConnection::start() {
-    connected_ = true;
-    boost::system::error_code ec;
-    socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
-    touch();
-    read();
+StreamConnection::~StreamConnection() = default;
+
+std::string StreamConnection::describe() const {
+    return std::string(lower_name(transport_)) + ":" + remote_.to_string();
 }
 
-void StreamConnection::connect(const Endpoint& remote) {
-    remote_ = remote;
-    boost::asio::ip::tcp::endpoint ep;
-    std::memcpy(ep.data(), remote.sockaddr_ptr(), remote.sockaddr_len());
+void StreamConnection::start() {
+    boost::system::error_code ec;
+    tcp().set_option(boost::asio::ip::tcp::no_delay(true), ec);
+    // The handshake timeout covers the TLS handshake and the WebSocket upgrade too, so a peer
+    // that connects and stays silent holds a connection slot for that long at most.
     touch();
-    socket_.async_connect(ep, [self = shared_from_this()](const boost::system::error_code& ec) {
+    handshake(true, [self = shared_from_this()](const boost::system::error_code& error) {
+        self->on_handshake(error);
+    });
+}
+
+void StreamConnection::connect() {
+    boost::asio::ip::tcp::endpoint ep;
+    std::memcpy(ep.data(), remote_.sockaddr_ptr(), remote_.sockaddr_len());
+    touch();
+    tcp().async_connect(ep, [self = shared_from_this()](const boost::system::error_code& ec) {
         if (self->closed_) {
             return;
         }
         if (ec) {
-            logger()->info("tcp connect to {} failed: {}", self->remote_.to_string(), ec.message());
+            logger()->info("{} connect failed: {}", self->describe(), ec.message());
             self->do_close("connect failed");
             return;
         }
-        self->start();
-        self->write_next();
+        boost::system::error_code ignored;
+        self->tcp().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+        self->handshake(false, [self](const boost::system::error_code& error) {
+            self->on_handshake(error);
+        });
     });
+}
+
+void StreamConnection::on_handshake(const boost::system::error_code& ec) {
+    if (closed_) {
+        return;
+    }
+    if (ec) {
+        // Per connection, not per packet: a scanner speaking plain TCP to a TLS port ends here.
+        logger()->info("{} handshake failed: {}", describe(), ec.message());
+        do_close("handshake failed");
+        return;
+    }
+    ready_ = true;
+    write_next();
+    read();
 }
 
 void StreamConnection::touch() {
     // One timer per connection that re-arms itself: cheaper than cancelling it on every read.
-    auto timeout = got_message_ ? std::chrono::duration_cast<Duration>(config_.tcp_idle_timeout)
-                                : std::chrono::duration_cast<Duration>(config_.stream_handshake_timeout);
+    auto timeout = got_message_
+                       ? std::chrono::duration_cast<Duration>(config_.tcp_idle_timeout)
+                       : std::chrono::duration_cast<Duration>(config_.stream_handshake_timeout);
     idle_timer_.expires_after(timeout);
     idle_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
         if (!ec && !self->closed_) {
@@ -76,61 +92,10 @@ void StreamConnection::touch() {
     });
 }
 
-void StreamConnection::read() {
-    if (in_.size() < in_used_ + kReadChunk) {
-        in_.resize(in_used_ + kReadChunk);
-    }
-    socket_.async_read_some(
-        boost::asio::buffer(in_.data() + in_used_, in_.size() - in_used_),
-        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-            if (self->closed_) {
-                return;
-            }
-            if (ec) {
-                self->do_close(ec == boost::asio::error::eof ? "closed by peer" : "read error");
-                return;
-            }
-            self->on_read(n);
-        });
-}
-
-void StreamConnection::on_read(std::size_t n) {
-    in_used_ += n;
-    std::size_t consumed = 0;
-    while (!closed_) {
-        std::string_view pending(in_.data() + consumed, in_used_ - consumed);
-        sip::Frame frame = framer_.next(pending);
-        if (frame.status == sip::FrameStatus::NeedMore) {
-            break;
-        }
-        if (frame.status == sip::FrameStatus::TooLarge || frame.status == sip::FrameStatus::Invalid) {
-            logger()->warn("tcp {}: {}, closing", remote_.to_string(),
-                           frame.status == sip::FrameStatus::TooLarge ? "message over the size limit"
-                                                                      : "unrecoverable framing");
-            do_close("bad framing");
-            return;
-        }
-        if (frame.status == sip::FrameStatus::Ping) {
-            send("\r\n");
-        } else if (frame.status == sip::FrameStatus::Complete) {
-            if (!got_message_) {
-                got_message_ = true;
-            }
-            Source source{Transport::Tcp, remote_, listener_, id_};
-            receiver_.on_message(Buffer::copy_of(pending.substr(0, frame.length)), source);
-        }
-        consumed += frame.length;
-        framer_.reset();
-    }
-    if (closed_) {
-        return;
-    }
-    if (consumed > 0) {
-        std::memmove(in_.data(), in_.data() + consumed, in_used_ - consumed);
-        in_used_ -= consumed;
-        touch();
-    }
-    read();
+void StreamConnection::deliver(std::string_view message) {
+    got_message_ = true;
+    Source source{transport_, remote_, listener_, id_};
+    receiver_.on_message(Buffer::copy_of(message), source);
 }
 
 void StreamConnection::send(std::string bytes) {
@@ -144,7 +109,7 @@ void StreamConnection::send(std::string bytes) {
         return;
     }
     out_.push_back(std::move(bytes));
-    if (connected_) {
+    if (ready_) {
         write_next();
     }
 }
@@ -154,36 +119,36 @@ void StreamConnection::write_next() {
         return;
     }
     writing_ = true;
-    boost::asio::async_write(socket_, boost::asio::buffer(out_.front()),
-                             [self = shared_from_this()](const boost::system::error_code& ec,
-                                                         std::size_t) {
-                                 self->writing_ = false;
-                                 if (self->closed_) {
-                                     return;
-                                 }
-                                 if (ec) {
-                                     self->do_close("write error");
-                                     return;
-                                 }
-                                 self->out_.pop_front();
-                                 self->write_next();
-                             });
+    write(out_.front(), [self = shared_from_this()](const boost::system::error_code& ec) {
+        self->writing_ = false;
+        if (self->closed_) {
+            return;
+        }
+        if (ec) {
+            self->do_close("write error");
+            return;
+        }
+        self->out_.pop_front();
+        self->write_next();
+    });
 }
 
 void StreamConnection::close() {
     worker_.post([self = shared_from_this()] { self->do_close("closed"); });
 }
 
-void StreamConnection::do_close(const char* why) {
+void StreamConnection::do_close(std::string_view why) {
     if (closed_) {
         return;
     }
     closed_ = true;
-    logger()->debug("tcp {} connection {} closed: {}", remote_.to_string(), id_, why);
+    logger()->debug("{} connection {} closed: {}", describe(), id_, why);
     boost::system::error_code ec;
     idle_timer_.cancel();
-    socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+    // Closing the TCP socket ends any pending TLS or WebSocket operation with an error; their
+    // handlers see closed_ and return.
+    tcp().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+    tcp().close(ec);
     table_.remove(id_);
 }
 

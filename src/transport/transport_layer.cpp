@@ -1,16 +1,20 @@
 #include "transport/transport_layer.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/ip/v6_only.hpp>
 
+#include <algorithm>
+#include <cstring>
 #include <future>
-#include <map>
 
 #include "base/log.h"
 #include "transport/api/listen_spec.h"
+#include "transport/listen_ports.h"
 #include "transport/local_address.h"
-#include "transport/stream_connection.h"
+#include "transport/stream_factory.h"
+#include "transport/tls_context.h"
 
 namespace sb::transport {
 namespace {
@@ -49,47 +53,25 @@ TransportLayer::TransportLayer(const TransportConfig& config, std::vector<io::Wo
 TransportLayer::~TransportLayer() = default;
 
 Result<void> TransportLayer::open() {
-    // Port 0: pick one port per host that is free for every transport asked for on it.
-    std::map<std::string, std::uint16_t> chosen;
-    for (const ListenSpec& spec : config_.listen) {
-        if (spec.port != 0 || chosen.count(spec.host) != 0) {
-            continue;
-        }
-        auto host = Endpoint::from(spec.host, 0);
-        if (!host) {
-            return fail("cannot listen on '" + spec.host + "': not an IP address");
-        }
-        for (int attempt = 0; attempt < 16 && chosen.count(spec.host) == 0; ++attempt) {
-            auto port = probe_port(Transport::Udp, *host);
-            if (!port) {
-                return Unexpected(port.error());
-            }
-            Endpoint candidate = *host;
-            candidate.set_port(*port);
-            bool free_everywhere = true;
-            for (const ListenSpec& other : config_.listen) {
-                if (other.host == spec.host && other.port == 0 && is_stream(other.transport) &&
-                    !probe_port(Transport::Tcp, candidate)) {
-                    free_everywhere = false;
-                }
-            }
-            if (free_everywhere) {
-                chosen[spec.host] = *port;
-            }
-        }
-        if (chosen.count(spec.host) == 0) {
-            return fail("cannot find a free port on " + spec.host);
+    if (std::any_of(config_.listen.begin(), config_.listen.end(),
+                    [](const ListenSpec& s) { return is_secure(s.transport); })) {
+        if (auto ready = open_tls(); !ready) {
+            return ready;
         }
     }
-
-    for (const ListenSpec& spec : config_.listen) {
-        auto local = Endpoint::from(spec.host, spec.port != 0 ? spec.port : chosen[spec.host]);
+    auto ports = choose_ports(config_.listen);
+    if (!ports) {
+        return Unexpected(ports.error());
+    }
+    for (std::size_t i = 0; i < config_.listen.size(); ++i) {
+        const ListenSpec& spec = config_.listen[i];
+        auto local = Endpoint::from(spec.host, (*ports)[i]);
         if (!local) {
             return fail("cannot listen on '" + spec.host + "': not an IP address");
         }
         if (spec.port != 0) {
-            auto probe = probe_port(spec.transport == Transport::Udp ? Transport::Udp : Transport::Tcp,
-                                    *local);
+            auto probe = probe_port(
+                spec.transport == Transport::Udp ? Transport::Udp : Transport::Tcp, *local);
             if (!probe) {
                 // A host without IPv6 cannot listen on "::": skip it when other listeners exist.
                 if (local->is_v6() && local->is_unspecified() &&
@@ -102,7 +84,7 @@ Result<void> TransportLayer::open() {
         }
         Listener listener{static_cast<ListenerId>(listeners_.size()), spec.transport, *local};
         Result<void> bound = spec.transport == Transport::Udp ? bind_udp(listener)
-                                                              : bind_tcp(listener);
+                                                              : bind_stream(listener);
         if (!bound) {
             return bound;
         }
@@ -114,10 +96,35 @@ Result<void> TransportLayer::open() {
     return {};
 }
 
-Result<void> TransportLayer::bind_udp(Listener& l) {
-    if (l.transport != Transport::Udp) {
-        return fail("unsupported transport");
+Result<void> TransportLayer::open_tls() {
+    // A generated certificate names this host and every address a TLS peer may reach us at.
+    std::vector<std::string> addresses;
+    bool wildcard = false;
+    for (const ListenSpec& spec : config_.listen) {
+        auto e = Endpoint::from(spec.host, 0);
+        if (e && e->is_unspecified()) {
+            wildcard = true;
+        } else if (e) {
+            addresses.push_back(e->ip());
+        }
     }
+    if (wildcard) {
+        auto more = interface_addresses();
+        addresses.insert(addresses.end(), more.begin(), more.end());
+    }
+    char host[256] = {};
+    if (::gethostname(host, sizeof(host) - 1) != 0) {
+        std::strcpy(host, "localhost");
+    }
+    auto tls = TlsContext::create(config_.tls, host, addresses);
+    if (!tls) {
+        return Unexpected(tls.error());
+    }
+    tls_ = std::move(*tls);
+    return {};
+}
+
+Result<void> TransportLayer::bind_udp(Listener& l) {
     UdpGroup group{l.id, {}};
     for (io::Worker* w : workers_) {
         auto socket = std::make_unique<UdpSocket>(*w, l.id, receiver_, config_);
@@ -131,11 +138,8 @@ Result<void> TransportLayer::bind_udp(Listener& l) {
     return {};
 }
 
-Result<void> TransportLayer::bind_tcp(Listener& l) {
-    if (l.transport != Transport::Tcp) {
-        return fail(std::string(lower_name(l.transport)) + " listeners are not supported yet");
-    }
-    TcpGroup group{l.id, {}};
+Result<void> TransportLayer::bind_stream(Listener& l) {
+    StreamGroup group{l.id, l.transport, {}};
     boost::asio::ip::tcp::endpoint ep;
     std::memcpy(ep.data(), l.local.sockaddr_ptr(), l.local.sockaddr_len());
     for (io::Worker* w : workers_) {
@@ -154,11 +158,12 @@ Result<void> TransportLayer::bind_tcp(Listener& l) {
             acceptor->listen(boost::asio::socket_base::max_listen_connections, ec);
         }
         if (ec) {
-            return fail("cannot listen on tcp:" + l.local.to_string() + ": " + ec.message());
+            return fail("cannot listen on " + std::string(lower_name(l.transport)) + ":" +
+                        l.local.to_string() + ": " + ec.message());
         }
         group.per_worker.push_back(std::move(acceptor));
     }
-    tcp_.push_back(std::move(group));
+    streams_.push_back(std::move(group));
     return {};
 }
 
@@ -168,14 +173,14 @@ void TransportLayer::start() {
             socket->start();
         }
     }
-    for (auto& group : tcp_) {
+    for (auto& group : streams_) {
         for (std::size_t w = 0; w < workers_.size(); ++w) {
             accept(group, w);
         }
     }
 }
 
-void TransportLayer::accept(TcpGroup& group, std::size_t worker) {
+void TransportLayer::accept(StreamGroup& group, std::size_t worker) {
     io::Worker& w = *workers_[worker];
     group.per_worker[worker]->async_accept(
         w.context(), [this, &group, worker, &w](const boost::system::error_code& ec,
@@ -185,14 +190,19 @@ void TransportLayer::accept(TcpGroup& group, std::size_t worker) {
                 return;
             }
             if (!ec) {
-                auto c = std::make_shared<StreamConnection>(w, std::move(socket),
-                                                            connections_.next_id(), group.listener,
-                                                            receiver_, connections_, config_);
-                if (connections_.add(c, config_.max_connections, config_.max_connections_per_ip)) {
+                boost::system::error_code peer_ec;
+                auto peer = socket.remote_endpoint(peer_ec);
+                Endpoint remote = peer_ec ? Endpoint{} : Endpoint::from_sockaddr(peer.data());
+                StreamConnection::Parts parts{w,        group.transport, connections_.next_id(),
+                                              group.listener, receiver_, connections_,
+                                              config_,  remote};
+                auto c = make_stream_connection(parts, std::move(socket), tls_.get(), false);
+                if (c && connections_.add(c, config_.max_connections,
+                                          config_.max_connections_per_ip)) {
                     c->start();
                 } else {
-                    logger()->warn("refused tcp connection from {}: connection limit",
-                                   c->remote().to_string());
+                    logger()->warn("refused {} connection from {}: connection limit",
+                                   lower_name(group.transport), remote.to_string());
                 }
             }
             accept(group, worker);
@@ -204,7 +214,7 @@ void TransportLayer::close() {
         for (auto& group : udp_) {
             group.per_worker[w.index()]->close();
         }
-        for (auto& group : tcp_) {
+        for (auto& group : streams_) {
             boost::system::error_code ec;
             group.per_worker[w.index()]->close(ec);
         }
@@ -292,25 +302,26 @@ bool TransportLayer::send_stream(const Destination& to, std::string_view bytes) 
         c->send(std::string(bytes));
         return true;
     }
-    if (to.transport != Transport::Tcp) {
+    // A WebSocket phone is reachable only over the connection it opened (RFC 7118 §5).
+    if (!can_connect(to.transport)) {
         return false;
     }
-    const Listener* l = listener_for(Transport::Tcp, to.remote);
+    const Listener* l = listener_for(to.transport, to.remote);
     if (l == nullptr) {
         return false;
     }
     io::Worker* current = io::Worker::current();
     io::Worker& w = current != nullptr ? *current : *workers_.front();
-    auto conn = std::make_shared<StreamConnection>(w, boost::asio::ip::tcp::socket(w.context()),
-                                                   connections_.next_id(), l->id, receiver_,
-                                                   connections_, config_);
     // The peer address is known before connecting, so the table can index it right away.
-    conn->set_remote(to.remote);
-    if (!connections_.add(conn, config_.max_connections, config_.max_connections_per_ip)) {
+    StreamConnection::Parts parts{w,       to.transport, connections_.next_id(), l->id, receiver_,
+                                  connections_, config_,      to.remote};
+    auto conn = make_stream_connection(parts, boost::asio::ip::tcp::socket(w.context()),
+                                       tls_.get(), true);
+    if (!conn || !connections_.add(conn, config_.max_connections, config_.max_connections_per_ip)) {
         return false;
     }
     conn->send(std::string(bytes));
-    w.post([conn, remote = to.remote] { conn->connect(remote); });
+    w.post([conn] { conn->connect(); });
     return true;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
-// Every listening socket and connection of the server, behind the Sender interface.
+// Every listening socket and connection of the server, behind the Sender interface: UDP
+// sockets, and acceptors for TCP, TLS, WS and WSS whose connections share one table.
 
 #include <memory>
 #include <string>
@@ -17,6 +18,8 @@
 
 namespace sb::transport {
 
+class TlsContext;
+
 class TransportLayer final : public Sender {
 public:
     TransportLayer(const TransportConfig& config, std::vector<io::Worker*> workers,
@@ -24,7 +27,9 @@ public:
     ~TransportLayer() override;
 
     /// Binds every listen spec on every worker. Port 0 picks a free port, the same one for UDP
-    /// and TCP on one host. Fails naming the address that could not be bound.
+    /// and TCP on one host (see choose_ports). With a tls: or wss: listener, loads the TLS
+    /// certificate or makes a self-signed one first. Fails naming the address that could not be
+    /// bound or the TLS file at fault.
     Result<void> open();
     /// Starts receiving; call once the workers run.
     void start();
@@ -47,14 +52,17 @@ private:
         ListenerId listener;
         std::vector<std::unique_ptr<UdpSocket>> per_worker;
     };
-    struct TcpGroup {
+    // One acceptor per worker on the same address (SO_REUSEPORT), for any stream transport.
+    struct StreamGroup {
         ListenerId listener;
+        Transport transport;
         std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> per_worker;
     };
 
+    Result<void> open_tls();
     Result<void> bind_udp(Listener& l);
-    Result<void> bind_tcp(Listener& l);
-    void accept(TcpGroup& group, std::size_t worker);
+    Result<void> bind_stream(Listener& l);
+    void accept(StreamGroup& group, std::size_t worker);
     bool send_stream(const Destination& to, std::string_view bytes);
 
     const TransportConfig& config_;
@@ -62,8 +70,9 @@ private:
     Receiver& receiver_;
     std::vector<Listener> listeners_;
     std::vector<UdpGroup> udp_;
-    std::vector<TcpGroup> tcp_;
+    std::vector<StreamGroup> streams_;
     ConnectionTable connections_;
+    std::unique_ptr<TlsContext> tls_;  // only with a tls: or wss: listener
 };
 
 }  // namespace sb::transport

@@ -15,7 +15,9 @@ public:
 
     /// Sends one whole message. Returns false when it cannot even be attempted (no socket of
     /// that transport and address family). Over streams, the connection given in `to` is used
-    /// while it is open; otherwise one to `to.remote` is reused or opened.
+    /// while it is open; otherwise one to `to.remote` is reused or, for TCP and TLS, opened.
+    /// WebSocket peers are reached only over a connection they opened (RFC 7118), so WS and
+    /// WSS without one return false.
     virtual bool send(const Destination& to, std::string_view bytes) = 0;
 
     /// Every listening address.
