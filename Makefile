@@ -21,8 +21,13 @@ run: build
 test: deps
 	scripts/run-tests
 
-bench: build
-	@echo "bench: not wired yet"
+# Side by side with Kamailio on this machine (bench/README.md); BENCH_ARGS=--quick for a short run.
+bench:
+	scripts/install-deps --bench
+	cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSB_BUILD_TESTS=OFF >/dev/null
+	cmake --build build-release -j $(JOBS) --target switchboard sip_message_bench
+	build-release/bench/micro/sip_message_bench
+	bench/system/compare.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build build-*

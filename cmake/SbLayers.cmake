@@ -17,11 +17,13 @@ set(SB_LAYER_proxy "base;sip;io;txn;transport_api;location_api;proxy_api;dns")
 set(SB_LAYER_dialog "base;sip;proxy_api")
 set(SB_LAYER_users "base")
 set(SB_LAYER_auth "base;sip;txn;transport_api;proxy_api;proxy;users")
+set(SB_LAYER_protection "base;sip;txn;transport_api;proxy_api")
 set(SB_LAYER_cdr "base;dialog")
 set(SB_LAYER_phrases "base;sip")
-set(SB_LAYER_config "base;sip;transport_api;txn;location_api;registrar;proxy_api;proxy;phrases;dns;auth")
+set(SB_LAYER_config
+    "base;sip;transport_api;txn;location_api;registrar;proxy_api;proxy;phrases;dns;auth;protection")
 set(SB_LAYER_server
-    "base;sip;sdp;io;transport_api;transport;txn;location_api;location_memory;location_sqlite;registrar;proxy_api;proxy;dialog;users;cdr;phrases;config")
+    "base;sip;sdp;io;transport_api;transport;txn;location_api;location_memory;location_sqlite;registrar;proxy_api;proxy;dialog;users;protection;cdr;phrases;config")
 
 function(sb_check_layer module deps)
     if(NOT DEFINED SB_LAYER_${module})

@@ -196,6 +196,17 @@ const std::vector<Field>& fields() {
                             [](ServerConfig& c) -> auto& { return c.transport.udp_receive_buffer; },
                             65536, 1 << 30));
 
+        f.push_back(text("tls.certificate",
+                         [](ServerConfig& c) -> auto& { return c.transport.tls.certificate; }));
+        f.push_back(text("tls.private_key",
+                         [](ServerConfig& c) -> auto& { return c.transport.tls.private_key; }));
+        f.push_back(text("tls.ca_file", [](ServerConfig& c) -> auto& { return c.transport.tls.ca_file; }));
+        f.push_back(boolean("tls.verify_clients",
+                            [](ServerConfig& c) -> auto& { return c.transport.tls.verify_clients; }));
+        f.push_back(choice<transport::TlsVersion>(
+            "tls.min_version", [](ServerConfig& c) -> auto& { return c.transport.tls.min_version; },
+            {{"1.2", transport::TlsVersion::V1_2}, {"1.3", transport::TlsVersion::V1_3}}));
+
         f.push_back(millis("timers.t1_ms", [](ServerConfig& c) -> auto& { return c.timers.t1; }, 50, 10000));
         f.push_back(millis("timers.t2_ms", [](ServerConfig& c) -> auto& { return c.timers.t2; }, 100, 60000));
         f.push_back(millis("timers.t4_ms", [](ServerConfig& c) -> auto& { return c.timers.t4; }, 100, 60000));
@@ -289,6 +300,65 @@ const std::vector<Field>& fields() {
                             7 * 86400));
         f.push_back(seconds("proxy.keepalive_interval",
                             [](ServerConfig& c) -> auto& { return c.proxy.keepalive_interval; }, 0, 3600));
+
+        f.push_back(boolean("protection.enabled",
+                            [](ServerConfig& c) -> auto& { return c.protection.enabled; }));
+        f.push_back(integer(
+            "protection.requests_per_second",
+            [](ServerConfig& c) -> auto& { return c.protection.requests_per_second; }, 1, 1000000));
+        f.push_back(integer("protection.burst",
+                            [](ServerConfig& c) -> auto& { return c.protection.burst; }, 1,
+                            10000000));
+        f.push_back(integer("protection.auth_failures",
+                            [](ServerConfig& c) -> auto& { return c.protection.auth_failures; }, 1,
+                            10000));
+        f.push_back(seconds(
+            "protection.auth_failure_window",
+            [](ServerConfig& c) -> auto& { return c.protection.auth_failure_window; }, 1, 86400));
+        f.push_back(seconds("protection.ban_seconds",
+                            [](ServerConfig& c) -> auto& { return c.protection.ban_seconds; }, 1,
+                            7 * 86400));
+        f.push_back(integer(
+            "protection.max_tracked_sources",
+            [](ServerConfig& c) -> auto& { return c.protection.max_tracked_sources; }, 1000,
+            100000000));
+        f.push_back({"protection.whitelist",
+                     [](const toml::node& n, ServerConfig& c) -> std::string {
+                         std::vector<std::string> entries;
+                         if (auto err = string_array(n, entries); !err.empty()) {
+                             return err;
+                         }
+                         std::vector<protection::Cidr> ranges;
+                         for (const auto& e : entries) {
+                             auto range = protection::Cidr::parse(e);
+                             if (!range) {
+                                 return range.error().message;
+                             }
+                             ranges.push_back(*range);
+                         }
+                         c.protection.whitelist = std::move(ranges);
+                         return {};
+                     }});
+        f.push_back({"protection.scanner_user_agents",
+                     [](const toml::node& n, ServerConfig& c) -> std::string {
+                         std::vector<std::string> agents;
+                         if (auto err = string_array(n, agents); !err.empty()) {
+                             return err;
+                         }
+                         for (const auto& a : agents) {
+                             // An empty substring would match every User-Agent.
+                             if (trim(a).empty()) {
+                                 return "an empty string would match every user agent";
+                             }
+                         }
+                         c.protection.scanner_user_agents = std::move(agents);
+                         return {};
+                     }});
+        f.push_back(choice<protection::ScannerAction>(
+            "protection.scanner_action",
+            [](ServerConfig& c) -> auto& { return c.protection.scanner_action; },
+            {{"drop", protection::ScannerAction::Drop},
+             {"403", protection::ScannerAction::Forbidden}}));
         return f;
     }();
     return kFields;
@@ -317,6 +387,13 @@ void check_consistency(const ServerConfig& c, const std::string& origin,
     }
     if (c.transport.listen.empty()) {
         errors.push_back(origin + ": transport.listen: nothing to listen on");
+    }
+    if (c.transport.tls.verify_clients && c.transport.tls.ca_file.empty()) {
+        errors.push_back(origin + ": tls.verify_clients: needs tls.ca_file, the CAs that sign "
+                                  "the client certificates");
+    }
+    if (!c.transport.tls.private_key.empty() && c.transport.tls.certificate.empty()) {
+        errors.push_back(origin + ": tls.private_key: given without tls.certificate");
     }
 }
 

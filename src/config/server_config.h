@@ -10,6 +10,7 @@
 
 #include "auth/config.h"
 #include "dns/config.h"
+#include "protection/config.h"
 #include "proxy/config.h"
 #include "registrar/config.h"
 #include "transport/api/config.h"
@@ -48,6 +49,7 @@ struct ServerConfig {
     PhrasesConfig phrases;
     dns::DnsConfig dns;
     auth::AuthConfig auth;
+    protection::ProtectionConfig protection;
 };
 
 }  // namespace sb::config

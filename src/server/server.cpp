@@ -23,6 +23,9 @@
 #include "location/memory_store.h"
 #include "location/sqlite/sqlite_store.h"
 #include "phrases/builtin.h"
+#include "protection/rate_limit_stage.h"
+#include "protection/scanner_stage.h"
+#include "protection/source_guard.h"
 #include "proxy/local_domains.h"
 #include "registrar/registrar.h"
 #include "server/keepalive.h"
@@ -70,6 +73,30 @@ private:
     TimerId timer_ = 0;
 };
 
+// Lifts the protection bans that are over and forgets idle sources, on a worker's timer.
+class GuardSweeper final : public TimerTarget {
+public:
+    GuardSweeper(io::Worker& worker, protection::SourceGuard& guard)
+        : worker_(worker), guard_(guard) {}
+    void start() {
+        worker_.post([this] { timer_ = worker_.schedule(kInterval, *this, 0); });
+    }
+    void stop() {
+        worker_.post([this] { worker_.cancel(timer_); });
+    }
+    void on_timer(std::uint32_t) override {
+        guard_.sweep();
+        timer_ = worker_.schedule(kInterval, *this, 0);
+    }
+
+private:
+    // Bans are whole seconds; a second is how late an "unbanned" line may be.
+    static constexpr Duration kInterval = std::chrono::seconds(1);
+    io::Worker& worker_;
+    protection::SourceGuard& guard_;
+    TimerId timer_ = 0;
+};
+
 Result<void> make_directory(const std::string& dir) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -100,6 +127,10 @@ Result<std::string> nonce_secret(const std::string& path) {
 }  // namespace
 
 struct Server::Parts {
+    // Before everything that holds it: the SIP core, the stages and the auth failure hook.
+    std::unique_ptr<protection::SourceGuard> guard;
+    std::unique_ptr<protection::RateLimitStage> rate_limit_stage;
+    std::unique_ptr<protection::ScannerStage> scanner_stage;
     std::unique_ptr<location::LocationStore> store;
     std::vector<std::unique_ptr<io::Worker>> workers;
     std::unique_ptr<dns::CaresResolver> resolver;  // destroyed before the workers it answers on
@@ -118,6 +149,7 @@ struct Server::Parts {
     std::unique_ptr<cdr::CallLog> cdr;  // outlives the cores, which hold it as a sink
     std::vector<std::unique_ptr<WorkerCore>> cores;
     std::unique_ptr<ExpirySweeper> sweeper;
+    std::unique_ptr<GuardSweeper> guard_sweeper;
     std::unique_ptr<KeepAlive> keepalive;
     std::string store_description;
     bool running = false;
@@ -186,7 +218,17 @@ Result<void> Server::start() {
     for (auto& w : p.workers) {
         raw.push_back(w.get());
     }
-    p.sip_core = std::make_unique<SipCore>(config_.trace_sip);
+    if (config_.protection.enabled) {
+        p.guard = std::make_unique<protection::SourceGuard>(config_.protection, clock_);
+        p.rate_limit_stage = std::make_unique<protection::RateLimitStage>(*p.guard);
+        p.scanner_stage = std::make_unique<protection::ScannerStage>(config_.protection, *p.guard);
+        logger()->info("{}", p.guard->describe());
+    } else {
+        logger()->warn("protection is off: no rate limits, bans or scanner filter");
+    }
+    p.sip_core = std::make_unique<SipCore>(config_.trace_sip, p.guard.get());
+    // A self-signed TLS certificate, when one is needed and none is configured, lives here.
+    config_.transport.tls.generated_dir = config_.data_dir + "/tls";
     p.transport = std::make_unique<transport::TransportLayer>(config_.transport, raw, *p.sip_core);
     if (auto opened = p.transport->open(); !opened) {
         return opened;
@@ -206,7 +248,24 @@ Result<void> Server::start() {
     }
     p.nonces = std::make_unique<auth::NonceService>(std::move(*secret), config_.auth.nonce_lifetime,
                                                     clock_);
-    p.auth_stage = std::make_unique<auth::AuthStage>(config_.auth, *p.nonces, *p.user_db, *p.local);
+    auth::AuthStage::FailureHook on_auth_failure;
+    if (p.guard) {
+        protection::SourceGuard* guard = p.guard.get();
+        on_auth_failure = [guard](const transport::Source& source) {
+            guard->auth_failed(source.remote);
+        };
+    }
+    p.auth_stage = std::make_unique<auth::AuthStage>(config_.auth, *p.nonces, *p.user_db, *p.local,
+                                                     std::move(on_auth_failure));
+    // Protection first: a flood or a scanner is refused before any other stage spends work
+    // (a database lookup, a digest) on it.
+    std::vector<proxy::RequestStage*> stages;
+    if (p.guard) {
+        stages.push_back(p.rate_limit_stage.get());
+        stages.push_back(p.scanner_stage.get());
+    }
+    stages.push_back(p.auth_stage.get());
+    stages.push_back(p.registrar_stage.get());
     p.phrases = *phrases::builtin(config_.phrases.language);
     p.phrases.rewrite_relayed = config_.phrases.rewrite_relayed;
     for (const auto& [status, phrase] : config_.phrases.overrides) {
@@ -224,7 +283,7 @@ Result<void> Server::start() {
                                .clock = clock_,
                                .sender = *sender,
                                .timers = *w,
-                               .stages = {p.auth_stage.get(), p.registrar_stage.get()},
+                               .stages = stages,
                                .observer = nullptr,
                                .server_header = config_.server_header,
                                .services = p.users.get(),
@@ -246,6 +305,10 @@ Result<void> Server::start() {
         *p.workers.front(), *p.store, clock_,
         std::chrono::duration_cast<Duration>(config_.location.expire_interval));
     p.sweeper->start();
+    if (p.guard) {
+        p.guard_sweeper = std::make_unique<GuardSweeper>(*p.workers.front(), *p.guard);
+        p.guard_sweeper->start();
+    }
     p.keepalive = std::make_unique<KeepAlive>(*p.workers.front(), *p.store, *sender, clock_,
                                               config_.proxy);
     p.keepalive->start();
@@ -301,6 +364,9 @@ void Server::stop() {
     Parts& p = *parts_;
     p.running = false;
     p.sweeper->stop();
+    if (p.guard_sweeper) {
+        p.guard_sweeper->stop();
+    }
     p.keepalive->stop();
     p.transport->close();
     // Calls still ringing or talking end as interrupted, each on the worker that owns it.

@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "protection/source_guard.h"
 #include "sip/parser.h"
 #include "sip/response.h"
 
@@ -48,7 +49,14 @@ std::size_t SipCore::owner_of(const sip::Message& msg) const {
 }
 
 void SipCore::on_message(Buffer&& bytes, const transport::Source& source) {
-    auto parsed = sip::parse_message(std::move(bytes), {.stream = transport::is_stream(source.transport)});
+    if (guard_ != nullptr && guard_->banned(source.remote)) {
+        return;  // not even parsed: a flood from a banned source costs one table lookup each
+    }
+    // A WebSocket message holds exactly one SIP message (RFC 7118 §5), so it is parsed like a
+    // datagram: Content-Length may be missing and then the body runs to the end.
+    const bool framed = source.transport == transport::Transport::Tcp ||
+                        source.transport == transport::Transport::Tls;
+    auto parsed = sip::parse_message(std::move(bytes), {.stream = framed});
     if (!parsed) {
         const sip::ParseError& err = parsed.error();
         auto reply = sip::build_error_response(bytes.view(), err.status, err.text(),

@@ -13,6 +13,10 @@
 #include "transport/api/sender.h"
 #include "txn/table.h"
 
+namespace sb::protection {
+class SourceGuard;
+}
+
 namespace sb::server {
 
 /// What one worker owns: the calls it tracks, its proxy core and its transactions.
@@ -54,7 +58,10 @@ private:
 
 class SipCore final : public transport::Receiver {
 public:
-    explicit SipCore(bool trace_sip) : trace_sip_(trace_sip) {}
+    /// `guard` (may be null: protection off) must outlive the core; every message from a
+    /// source it bans is dropped before parsing.
+    explicit SipCore(bool trace_sip, protection::SourceGuard* guard = nullptr)
+        : trace_sip_(trace_sip), guard_(guard) {}
 
     /// The transport needs this receiver first; it is given back here once it exists, and
     /// the workers' cores after that, all before anything is received.
@@ -69,6 +76,7 @@ private:
 
     transport::Sender* sender_ = nullptr;
     bool trace_sip_;
+    protection::SourceGuard* guard_;
     std::vector<WorkerCore*> workers_;
 };
 

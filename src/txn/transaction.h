@@ -86,6 +86,11 @@ public:
                  std::string_view content_type = {}, std::string_view body = {});
     /// Sends a response that is already built (a proxy relaying one it received).
     void send_response(std::string bytes, int status);
+    /// Ends the transaction without sending anything, as if the request had never arrived (a
+    /// refusal that tells a flooding or scanning source nothing). Without it a request left
+    /// unanswered would keep its transaction, which has no timer yet, forever. A
+    /// retransmission of the request opens a new transaction.
+    void drop() { terminate(); }
 
     /// The top Via of the request with received/rport added (RFC 3581), for responses.
     std::string_view response_via() const { return response_via_; }

@@ -69,5 +69,84 @@ TEST(Config, SyntaxErrorsAndRanges) {
     EXPECT_NE(missing.error().front().find("/nonexistent/switchboard.toml: cannot open"), std::string::npos);
 }
 
+TEST(Config, ProtectionDefaultsAndOverrides) {
+    ServerConfig loaded = defaults();
+    const protection::ProtectionConfig plain;
+    EXPECT_EQ(loaded.protection.enabled, plain.enabled);
+    EXPECT_EQ(loaded.protection.requests_per_second, plain.requests_per_second);
+    EXPECT_EQ(loaded.protection.burst, plain.burst);
+    EXPECT_EQ(loaded.protection.auth_failures, plain.auth_failures);
+    EXPECT_EQ(loaded.protection.auth_failure_window, plain.auth_failure_window);
+    EXPECT_EQ(loaded.protection.ban_seconds, plain.ban_seconds);
+    EXPECT_EQ(loaded.protection.max_tracked_sources, plain.max_tracked_sources);
+    EXPECT_EQ(loaded.protection.whitelist, plain.whitelist);
+    EXPECT_EQ(loaded.protection.scanner_user_agents, plain.scanner_user_agents);
+    EXPECT_EQ(loaded.protection.scanner_action, plain.scanner_action);
+
+    ServerConfig c = defaults();
+    auto r = load_text("[protection]\nenabled = false\nrequests_per_second = 20\nburst = 30\n"
+                       "auth_failures = 3\nauth_failure_window = 120\nban_seconds = 3\n"
+                       "max_tracked_sources = 5000\n"
+                       "whitelist = [\"10.0.0.0/8\", \"192.0.2.7\", \"2001:db8::/32\"]\n"
+                       "scanner_user_agents = [\"badbot\"]\nscanner_action = \"403\"\n",
+                       "p.toml", c);
+    ASSERT_TRUE(r.has_value()) << r.error().front();
+    EXPECT_FALSE(c.protection.enabled);
+    EXPECT_EQ(c.protection.requests_per_second, 20u);
+    EXPECT_EQ(c.protection.burst, 30u);
+    EXPECT_EQ(c.protection.auth_failures, 3u);
+    EXPECT_EQ(c.protection.auth_failure_window, std::chrono::seconds(120));
+    EXPECT_EQ(c.protection.ban_seconds, std::chrono::seconds(3));
+    EXPECT_EQ(c.protection.max_tracked_sources, 5000u);
+    ASSERT_EQ(c.protection.whitelist.size(), 3u);
+    EXPECT_EQ(c.protection.whitelist[1].to_string(), "192.0.2.7");
+    EXPECT_EQ(c.protection.scanner_user_agents, std::vector<std::string>{"badbot"});
+    EXPECT_EQ(c.protection.scanner_action, protection::ScannerAction::Forbidden);
+}
+
+TEST(Config, ProtectionErrorsNameFileLineAndKey) {
+    ServerConfig c = defaults();
+    auto r = load_text("[protection]\n"
+                       "requests_per_second = 0\n"
+                       "burst = -5\n"
+                       "ban_seconds = \"long\"\n"
+                       "whitelist = [\"10.0.0.0/33\"]\n"
+                       "scanner_user_agents = [\"ok\", \"\"]\n"
+                       "scanner_action = \"block\"\n"
+                       "max_tracked_sources = 10\n"
+                       "auth_failures = 0\n"
+                       "auth_failure_window = 0\n"
+                       "enabled = \"yes\"\n"
+                       "whitelist_extra = 1\n",
+                       "bad.toml", c);
+    ASSERT_FALSE(r.has_value());
+    const auto& e = r.error();
+    ASSERT_EQ(e.size(), 11u);
+    EXPECT_EQ(e[0], "bad.toml:2: protection.requests_per_second: 0 is out of range (1..1000000)");
+    EXPECT_EQ(e[1], "bad.toml:3: protection.burst: -5 is out of range (1..10000000)");
+    EXPECT_EQ(e[2], "bad.toml:4: protection.ban_seconds: expected a number of seconds");
+    EXPECT_EQ(e[3],
+              "bad.toml:5: protection.whitelist: '10.0.0.0/33': the prefix length must be 0..32");
+    EXPECT_EQ(e[4], "bad.toml:6: protection.scanner_user_agents: an empty string would match every "
+                    "user agent");
+    EXPECT_EQ(e[5],
+              "bad.toml:7: protection.scanner_action: \"block\" is not one of \"403\", \"drop\"");
+    EXPECT_EQ(e[6],
+              "bad.toml:8: protection.max_tracked_sources: 10 is out of range (1000..100000000)");
+    EXPECT_EQ(e[7], "bad.toml:9: protection.auth_failures: 0 is out of range (1..10000)");
+    EXPECT_EQ(e[8],
+              "bad.toml:10: protection.auth_failure_window: 0 is out of range (1..86400 seconds)");
+    EXPECT_EQ(e[9], "bad.toml:11: protection.enabled: expected true or false");
+    EXPECT_EQ(e[10], "bad.toml:12: protection.whitelist_extra: unknown key");
+    auto host_bits = load_text("[protection]\nwhitelist = [\"10.1.2.3/8\"]\n", "h.toml", c);
+    ASSERT_FALSE(host_bits.has_value());
+    EXPECT_EQ(host_bits.error().front(),
+              "h.toml:2: protection.whitelist: '10.1.2.3/8' has bits set after the prefix length");
+    auto not_ip = load_text("[protection]\nwhitelist = [\"gateway.lan\"]\n", "n.toml", c);
+    ASSERT_FALSE(not_ip.has_value());
+    EXPECT_NE(not_ip.error().front().find("n.toml:2: protection.whitelist: 'gateway.lan' is not"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace sb::config
