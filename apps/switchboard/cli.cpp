@@ -8,7 +8,7 @@ namespace sb::app {
 void add_run_flags(CLI::App& app, RunFlags& f) {
     app.add_option("-c,--config", f.config_file, "TOML configuration file")->check(CLI::ExistingFile);
     app.add_option("-l,--listen", f.listen,
-                   "listen on [udp:|tcp:]HOST:PORT (repeatable; no prefix means both)");
+                   "listen on [udp:|tcp:|tls:|ws:|wss:]HOST:PORT (repeatable; no prefix: UDP and TCP)");
     app.add_option("-d,--domain", f.domains, "serve this domain (repeatable; default: any)");
     app.add_option("--data-dir", f.data_dir, "directory for the SQLite files and logs");
     app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error or off");

@@ -58,10 +58,13 @@ bool is_broadcast_or_multicast(const transport::Endpoint& e) {
 // Whether a peer that sent from `source` with this Contact must be reached at its source
 // address rather than its Contact (behind NAT, or over a connection it opened).
 bool needs_flow(NatMode nat, const transport::Destination& actual, std::string_view contact_uri) {
+    if (transport::is_stream(actual.transport)) {
+        return true;  // reach it over its connection, whatever the NAT setting
+    }
     if (nat == NatMode::Never) {
         return false;
     }
-    if (nat == NatMode::Always || transport::is_stream(actual.transport)) {
+    if (nat == NatMode::Always) {
         return true;
     }
     auto uri = sip::parse_uri(contact_uri);
@@ -83,8 +86,9 @@ std::string first_contact_uri(const sip::Message& m) {
 }
 
 std::string record_route_uri(const transport::Listener& l, const transport::Endpoint& address,
-                             std::string_view flow) {
-    std::string out = "<sip:";
+                             std::string_view flow, bool sips) {
+    // RFC 3261 §16.6 step 4: a sips: Request-URI gets a sips: Record-Route.
+    std::string out = sips ? "<sips:" : "<sip:";
     if (!flow.empty()) {
         out.append(flow).append("@");
     }
@@ -352,12 +356,13 @@ std::string Core::build_branch_request(const sip::Message& request,
                                        needs_flow(deps_.config.nat, hop, target.uri)
                                    ? encode_flow(hop)
                                    : std::string();
-        std::string out_rr = record_route_uri(*out, out_address, out_flow);
+        const bool sips = istarts_with(request.request_uri(), "sips:");
+        std::string out_rr = record_route_uri(*out, out_address, out_flow, sips);
         if (in.id == out->id && in_flow.empty() && out_flow.empty()) {
             rr = out_rr;
         } else {
             // Two entries (RFC 5658): the one facing the callee on top.
-            rr = out_rr + ", " + record_route_uri(in, in_address, in_flow);
+            rr = out_rr + ", " + record_route_uri(in, in_address, in_flow, sips);
         }
     }
     std::string top_via = sip::annotate_via(request.top_via(), source.remote.ip(),

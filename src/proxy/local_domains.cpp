@@ -56,6 +56,10 @@ bool LocalDomains::is_our_address(std::string_view host) const {
 }
 
 bool LocalDomains::is_domain(std::string_view host) const {
+    // RFC 7118 §5: WebSocket phones use ".invalid" names; they are never a domain of ours.
+    if (host.size() >= 8 && iequals(host.substr(host.size() - 8), ".invalid")) {
+        return false;
+    }
     if (sip::is_ip_literal(host)) {
         if (is_our_address(host)) {
             return true;

@@ -18,10 +18,15 @@ std::optional<transport::Destination> reach(const location::Binding& b, NatMode 
     }
     auto received = parse_received(b.received);
     auto direct = resolve_literal(*uri);
+    if (received && transport::is_stream(received->transport)) {
+        // Whatever the NAT setting: a phone on a connection it opened (a WebSocket phone has
+        // no address at all, only a ".invalid" Contact) is reached over that connection.
+        return received;
+    }
     if (nat == NatMode::Never || !received) {
         return direct;
     }
-    if (nat == NatMode::Always || transport::is_stream(received->transport)) {
+    if (nat == NatMode::Always) {
         return received;
     }
     // Auto: a contact that names the very address it registered from is reachable as written
