@@ -15,6 +15,8 @@
 namespace sb::cdr {
 namespace {
 
+constexpr std::size_t kBatchEvents = 2048;  // a batch this large is written without waiting more
+
 std::shared_ptr<spdlog::logger> logger() {
     static auto l = log::get("cdr");
     return l;
@@ -178,7 +180,7 @@ void CallLog::on_call_event(const dialog::CallEvent& event) {
         }
         // Only the first event after the writer went to sleep wakes it: the others find it
         // awake, and a worker makes no system call for them.
-        wake = writer_waiting_ && queue_.empty();
+        wake = (writer_waiting_ && queue_.empty()) || queue_.size() + 1 == kBatchEvents;
         queue_.push_back(std::move(copy));
         ++held_;
     }
@@ -227,6 +229,13 @@ void CallLog::run() {
                 wake_.wait_for(lock, options_.flush_interval,
                                [&] { return stopping_ || (writer_waiting_ && !queue_.empty()); });
                 writer_waiting_ = false;
+                // Group commit: give the events of the next moments a chance to join this
+                // batch, so a busy server writes a few batches a second, not one per event.
+                if (!stopping_ && !queue_.empty() && options_.batch_delay.count() > 0) {
+                    wake_.wait_for(lock, options_.batch_delay, [&] {
+                        return stopping_ || queue_.size() >= kBatchEvents;
+                    });
+                }
             }
             taken.swap(queue_);
             stopping = stopping_;

@@ -36,7 +36,12 @@ struct CallLogOptions {
     std::size_t queue_limit = 100000;   // call events held in memory at most, written or not
     std::chrono::milliseconds flush_interval{100};  // the longest an event waits, and the retry
                                                     // period while writing fails
-    bool synchronous_full = true;       // a committed call survives a power cut, not just a crash
+    // How long the writer lets events gather after the first one before writing them: a few
+    // commits a second under load instead of one per event. Bounded by flush_interval.
+    std::chrono::milliseconds batch_delay{50};
+    // false: a committed call survives a crash or kill -9 of the process (the data is in the
+    // kernel's hands); true: also a power cut, at the cost of an fsync per batch.
+    bool synchronous_full = false;
 };
 
 class CallLog final : public dialog::CallEventSink {

@@ -233,6 +233,9 @@ const std::vector<Field>& fields() {
         f.push_back(seconds("location.expire_interval",
                             [](ServerConfig& c) -> auto& { return c.location.expire_interval; }, 1, 3600));
 
+        f.push_back(choice<std::string>("call_log.synchronous",
+                                        [](ServerConfig& c) -> auto& { return c.call_log.synchronous; },
+                                        {{"normal", "normal"}, {"full", "full"}}));
         f.push_back(choice<auth::AuthMode>("auth.mode", [](ServerConfig& c) -> auto& { return c.auth.mode; },
                                            {{"off", auth::AuthMode::Off},
                                             {"users", auth::AuthMode::Users},

@@ -32,6 +32,10 @@ struct PhrasesConfig {
     std::map<int, std::string> warnings;     // [warnings] 404 = "No such user here"
 };
 
+struct CallLogConfig {
+    std::string synchronous = "normal";  // "normal": survives kill -9; "full": power loss too
+};
+
 struct ServerConfig {
     std::vector<std::string> domains;  // empty: serve any domain we are asked for
     std::string data_dir = "./var";
@@ -49,6 +53,7 @@ struct ServerConfig {
     PhrasesConfig phrases;
     dns::DnsConfig dns;
     auth::AuthConfig auth;
+    CallLogConfig call_log;
     protection::ProtectionConfig protection;
 };
 

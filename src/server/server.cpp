@@ -198,7 +198,8 @@ Result<void> Server::start() {
     if (auto made = make_directory(config_.data_dir); !made) {
         return made;
     }
-    auto call_log = cdr::CallLog::open({.dir = config_.data_dir}, clock_);
+    auto call_log = cdr::CallLog::open(
+        {.dir = config_.data_dir, .synchronous_full = config_.call_log.synchronous == "full"}, clock_);
     if (!call_log) {
         return Unexpected(call_log.error());
     }
