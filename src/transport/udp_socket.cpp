@@ -12,7 +12,7 @@
 namespace sb::transport {
 namespace {
 
-constexpr int kBatch = 32;  // datagrams read per wake-up before yielding to other work
+constexpr int kBatch = 16;  // datagrams read per system call
 
 boost::asio::ip::udp::endpoint to_asio(const Endpoint& e) {
     boost::asio::ip::udp::endpoint out;
@@ -29,7 +29,7 @@ UdpSocket::UdpSocket(io::Worker& worker, ListenerId listener, Receiver& receiver
       receiver_(receiver),
       config_(config),
       socket_(worker.context()),
-      scratch_(config.max_message_size + 1) {}
+      scratch_((config.max_message_size + 1) * kBatch) {}
 
 Result<Endpoint> UdpSocket::bind(const Endpoint& local) {
     boost::system::error_code ec;
@@ -71,35 +71,53 @@ void UdpSocket::wait() {
 
 void UdpSocket::drain() {
     static auto logger = log::get("transport");
+    // One recvmmsg takes every datagram waiting (up to kBatch): fewer system calls per
+    // message than recvfrom, and no extra call to learn that the queue is empty.
+    const std::size_t slot = config_.max_message_size + 1;
+    mmsghdr msgs[kBatch];
+    iovec iov[kBatch];
+    sockaddr_storage from[kBatch];
     for (int i = 0; i < kBatch; ++i) {
-        sockaddr_storage from{};
-        socklen_t from_len = sizeof(from);
-        ssize_t n = ::recvfrom(socket_.native_handle(), scratch_.data(), scratch_.size(),
-                               MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &from_len);
-        if (n < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-                // ICMP errors surface here on some kernels; they are not fatal for the socket.
-                logger->debug("udp receive error: {}", std::strerror(errno));
-                continue;
-            }
-            break;
+        iov[i] = {scratch_.data() + static_cast<std::size_t>(i) * slot, slot};
+        msgs[i] = {};
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_name = &from[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+    }
+    int n = ::recvmmsg(socket_.native_handle(), msgs, kBatch, MSG_DONTWAIT, nullptr);
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            // ICMP errors surface here on some kernels; they are not fatal for the socket.
+            logger->debug("udp receive error: {}", std::strerror(errno));
+            worker_.post([this] { drain(); });
+            return;
         }
-        if (static_cast<std::size_t>(n) > config_.max_message_size) {
-            // RFC 3261 §18.1.1 allows large messages only over congestion-controlled transports.
-            logger->warn("dropped a {}+ byte datagram: over max_message_size", n);
+        wait();
+        return;
+    }
+    for (int i = 0; i < n; ++i) {
+        std::size_t len = msgs[i].msg_len;
+        if (len == 0) {
             continue;
         }
-        if (n == 0) {
+        if (len > config_.max_message_size || (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
+            // RFC 3261 §18.1.1 allows large messages only over congestion-controlled transports.
+            logger->warn("dropped a {}+ byte datagram: over max_message_size", len);
             continue;
         }
         Source source;
         source.transport = Transport::Udp;
-        source.remote = Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&from));
+        source.remote = Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&from[i]));
         source.listener = listener_;
-        receiver_.on_message(Buffer::copy_of({scratch_.data(), static_cast<std::size_t>(n)}),
+        receiver_.on_message(Buffer::copy_of({static_cast<const char*>(iov[i].iov_base), len}),
                              source);
     }
-    wait();
+    if (n == kBatch) {
+        worker_.post([this] { drain(); });  // more may wait: let other work run first
+    } else {
+        wait();
+    }
 }
 
 bool UdpSocket::send_to(const Endpoint& remote, std::string_view bytes) {
