@@ -243,7 +243,7 @@ const Listener* TransportLayer::listener_for(Transport transport, const Endpoint
         if (l.transport != transport || l.local.is_v6() != remote.is_v6()) {
             continue;
         }
-        if (source && l.local.ip() == source->ip()) {
+        if (source && l.local.same_address(*source)) {
             return &l;
         }
         if (l.local.is_unspecified() && wildcard == nullptr) {

@@ -10,7 +10,6 @@
 
 namespace sb::txn {
 namespace {
-constexpr std::uint32_t kReapTag = 0;
 const sip::PhraseTable kRfcPhrases;
 }
 
@@ -24,11 +23,7 @@ TransactionTable::TransactionTable(transport::Sender& sender, TimerQueue& timers
       owner_(owner),
       phrases_(&kRfcPhrases) {}
 
-TransactionTable::~TransactionTable() {
-    if (reap_timer_ != 0) {
-        timers_.cancel(reap_timer_);
-    }
-}
+TransactionTable::~TransactionTable() = default;
 
 std::string TransactionTable::server_key(const sip::Message& request, bool ack_as_invite) {
     // RFC 3261 §17.2.3: branch, sent-by and method (an ACK matches its INVITE). Without the
@@ -197,14 +192,8 @@ void TransactionTable::retire(Transaction& t) {
         retired_.push_back(std::move(c->second));
         clients_.erase(c);
     }
-    if (reap_timer_ == 0) {
-        reap_timer_ = timers_.schedule(Duration::zero(), *this, kReapTag);
-    }
-}
-
-void TransactionTable::on_timer(std::uint32_t) {
-    reap_timer_ = 0;
-    reap();
+    // Freed at the next event this table handles (not by a timer: re-arming the worker's
+    // timer for every ended transaction cost more than the memory held meanwhile).
 }
 
 void TransactionTable::reap() {

@@ -21,11 +21,11 @@
 
 namespace sb::txn {
 
-class TransactionTable final : public TimerTarget {
+class TransactionTable final {
 public:
     TransactionTable(transport::Sender& sender, TimerQueue& timers, const TimerConfig& config,
                      ServerUser& server_user, std::uint32_t owner);
-    ~TransactionTable() override;
+    ~TransactionTable();
 
     /// A request from the network: a retransmission is absorbed, an ACK is matched to its
     /// INVITE, anything else opens a server transaction and goes to the server user.
@@ -67,10 +67,8 @@ public:
     TimerQueue& timers() { return timers_; }
     const TimerConfig& config() const { return config_; }
     ServerUser& server_user() { return server_user_; }
+    /// Hands a terminated transaction back; it is freed at the start of the next event.
     void retire(Transaction& t);
-
-    /// Frees retired transactions (also runs on its own right after a retirement).
-    void on_timer(std::uint32_t tag) override;
 
 private:
     static std::string server_key(const sip::Message& request, bool ack_as_invite);
@@ -88,7 +86,6 @@ private:
     std::unordered_map<TxnId, ServerTransaction*> servers_by_id_;
     std::unordered_map<TxnId, ClientTransaction*> clients_by_id_;
     std::vector<std::unique_ptr<Transaction>> retired_;
-    TimerId reap_timer_ = 0;
     const sip::PhraseTable* phrases_;
     std::string agent_;
 };

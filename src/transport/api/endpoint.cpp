@@ -130,6 +130,14 @@ bool Endpoint::operator==(const Endpoint& other) const {
     return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
 }
 
+bool Endpoint::same_address(const Endpoint& other) const {
+    Endpoint a = *this;
+    Endpoint b = other;
+    a.set_port(0);
+    b.set_port(0);
+    return a == b;
+}
+
 std::size_t Endpoint::hash() const {
     std::string_view bytes;
     if (is_v6()) {

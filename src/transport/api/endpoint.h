@@ -49,6 +49,8 @@ public:
     }
 
     bool operator==(const Endpoint& other) const;
+    /// The same IP address, whatever the ports.
+    bool same_address(const Endpoint& other) const;
     std::size_t hash() const;
 
 private:
