@@ -4,6 +4,7 @@
 //   switchboard user ...          manage users (add, list, remove, set, import)
 //   switchboard calls [filters]   list finished calls from the call log
 
+#include <malloc.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -29,6 +30,11 @@ int run(const sb::app::RunFlags& flags) {
         return 2;
     }
     ::signal(SIGPIPE, SIG_IGN);
+    // One malloc arena grown in large steps: the workers allocate and free small objects all
+    // the time, and per-thread arenas grew page by page, a system call each time.
+    mallopt(M_ARENA_MAX, 1);
+    mallopt(M_TOP_PAD, 16 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
     sb::server::Server server(std::move(*config));
     if (auto started = server.start(); !started) {
         fmt::print(stderr, "switchboard: {}\n", started.error().message);

@@ -119,6 +119,14 @@ std::size_t TimerWheel::advance() {
     return fired;
 }
 
+TimePoint TimerWheel::due_time(Duration after) const {
+    std::uint64_t due = tick_of(clock_.now() + after + tick_ - Duration(1));
+    if (due < current_tick_) {
+        due = current_tick_;
+    }
+    return origin_ + tick_ * static_cast<std::int64_t>(due);
+}
+
 std::optional<TimePoint> TimerWheel::next_due() const {
     if (pending_ == 0) {
         return std::nullopt;

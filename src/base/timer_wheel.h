@@ -19,6 +19,8 @@ public:
                         std::size_t slots = 4096);
 
     TimerId schedule(Duration after, TimerTarget& target, std::uint32_t tag) override;
+    /// When a timer scheduled now with `after` will fire (rounded up to the wheel's tick).
+    TimePoint due_time(Duration after) const;
     void cancel(TimerId id) override;
     TimePoint now() const override { return clock_.now(); }
 

@@ -42,8 +42,10 @@ void Worker::join() {
 
 TimerId Worker::schedule(Duration after, TimerTarget& target, std::uint32_t tag) {
     TimerId id = wheel_.schedule(after, target, tag);
-    if (auto due = wheel_.next_due(); due && (!armed_ || *due < *armed_)) {
-        arm(*due);
+    // Only a timer due before the armed one re-arms the loop's timer: no scan of the wheel.
+    TimePoint due = wheel_.due_time(after);
+    if (!armed_ || due < *armed_) {
+        arm(due);
     }
     return id;
 }
