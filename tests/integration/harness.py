@@ -93,6 +93,16 @@ class Switchboard:
         except OSError:
             return ""
 
+    def wait_output(self, text, timeout=5.0):
+        """True once the server's log holds text; the server logs after it acts, so
+        a test that just saw the effect waits a little for the line."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if text in self.output():
+                return True
+            time.sleep(0.05)
+        return text in self.output()
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 

@@ -105,7 +105,7 @@ class AuthTest(unittest.TestCase):
                                                        challenge, "SHA-256"))
         self.assertEqual(r.status, 401)
         self.assertNotIn("stale=true", r.get("www-authenticate"))
-        self.assertIn("failed authentication", self.sb.output())
+        self.assertTrue(self.sb.wait_output("failed authentication"), self.sb.output())
 
     def test_stale_nonce_is_marked_stale(self):
         r, uri = self.register()

@@ -268,7 +268,7 @@ class ListenerTest(TlsWsTestBase):
         tls_dir = os.path.join(self.sb.workdir, "var", "tls")
         self.assertTrue(os.path.exists(os.path.join(tls_dir, "server.crt")))
         self.assertEqual(os.stat(os.path.join(tls_dir, "server.key")).st_mode & 0o777, 0o600)
-        self.assertIn("generated a self-signed TLS certificate", self.sb.output())
+        self.assertTrue(self.sb.wait_output("generated a self-signed TLS certificate"), self.sb.output())
 
     def test_silent_clients_are_dropped_after_the_handshake_timeout(self):
         # A client that connects and never starts its TLS handshake or WebSocket upgrade holds
@@ -330,7 +330,7 @@ class TlsTest(TlsWsTestBase):
 
     def test_tls_phone_calls_udp_phone(self):
         alice = self.baresip("alice")
-        self.assertIn("REGISTER sip:127.0.0.1;transport=tls from tls:127.0.0.1:", self.sb.output())
+        self.assertTrue(self.sb.wait_output("REGISTER sip:127.0.0.1;transport=tls from tls:127.0.0.1:"), self.sb.output())
         uas = self.sipp("uas-answer-200.xml")
         peer = self.udp_peer()
         r = register("bob", "<sip:bob@127.0.0.1:%d>" % uas.port, self.sb.udp_port, peer, 600)
@@ -429,7 +429,7 @@ class TlsTest(TlsWsTestBase):
                          % self.ports["tls"])
         self.assertTrue(ok and ok.status == 200, ok)
         # No ca_file: the peer is not verified, and the log says whom we talked to.
-        self.assertIn("peer certificate 'CN=outbound-peer' (not verified: no tls.ca_file)", self.sb.output())
+        self.assertTrue(self.sb.wait_output("peer certificate 'CN=outbound-peer' (not verified: no tls.ca_file)"), self.sb.output())
 
     def test_plain_tcp_on_the_tls_port_is_dropped(self):
         s = socket.create_connection(("127.0.0.1", self.ports["tls"]), timeout=5)
@@ -476,7 +476,7 @@ class ClientCertificateTest(unittest.TestCase):
     def test_no_client_certificate_is_refused(self):
         text, err = tls_register("erin", self.port, insecure_context())
         self.assertIsNone(text, "answered without a client certificate")
-        self.assertIn("handshake failed", self.sb.output())
+        self.assertTrue(self.sb.wait_output("handshake failed"), self.sb.output())
         ctx = insecure_context()
         ctx.load_cert_chain(self.cert, self.key)
         text, err = tls_register("erin", self.port, ctx)
