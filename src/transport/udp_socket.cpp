@@ -8,11 +8,26 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "base/queue_delay.h"
 
 namespace sb::transport {
 namespace {
 
 constexpr int kBatch = 16;  // datagrams read per system call
+
+// Room for the kernel's receive timestamp (SO_TIMESTAMPNS) of one datagram.
+constexpr std::size_t kControlSize = CMSG_SPACE(sizeof(timespec));
+
+std::int64_t kernel_stamp(msghdr& h) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            timespec ts{};
+            std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+            return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+        }
+    }
+    return 0;
+}
 
 boost::asio::ip::udp::endpoint to_asio(const Endpoint& e) {
     boost::asio::ip::udp::endpoint out;
@@ -45,6 +60,8 @@ Result<Endpoint> UdpSocket::bind(const Endpoint& local) {
     }
     int rcvbuf = config_.udp_receive_buffer;
     ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    // The arrival time of each datagram tells how long it waited in the queue (overload).
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
     socket_.non_blocking(true, ec);
     socket_.bind(ep, ec);
     if (ec) {
@@ -70,13 +87,33 @@ void UdpSocket::wait() {
 }
 
 void UdpSocket::drain() {
+    // The reactor is edge-triggered: a datagram that arrives while we read does not wake it
+    // again, so the socket is read until it says it is empty, and only then waited on.
+    for (;;) {
+        const int n = receive_batch();
+        if (n == -EAGAIN) {  // the same as EWOULDBLOCK on Linux
+            wait();
+            return;
+        }
+        if (n == -EBADF) {
+            return;  // closed
+        }
+        if (n < 0 || n == kBatch) {
+            // More may wait, or an error passes: let other work run first.
+            worker_.post([this] { drain(); });
+            return;
+        }
+    }
+}
+
+int UdpSocket::receive_batch() {
     static auto logger = log::get("transport");
-    // One recvmmsg takes every datagram waiting (up to kBatch): fewer system calls per
-    // message than recvfrom, and no extra call to learn that the queue is empty.
+    // One recvmmsg takes up to kBatch waiting datagrams: fewer system calls than recvfrom.
     const std::size_t slot = config_.max_message_size + 1;
     mmsghdr msgs[kBatch];
     iovec iov[kBatch];
     sockaddr_storage from[kBatch];
+    alignas(cmsghdr) char control[kBatch][kControlSize];
     for (int i = 0; i < kBatch; ++i) {
         iov[i] = {scratch_.data() + static_cast<std::size_t>(i) * slot, slot};
         msgs[i] = {};
@@ -84,17 +121,16 @@ void UdpSocket::drain() {
         msgs[i].msg_hdr.msg_iovlen = 1;
         msgs[i].msg_hdr.msg_name = &from[i];
         msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+        msgs[i].msg_hdr.msg_control = control[i];
+        msgs[i].msg_hdr.msg_controllen = kControlSize;
     }
-    int n = ::recvmmsg(socket_.native_handle(), msgs, kBatch, MSG_DONTWAIT, nullptr);
+    const int n = ::recvmmsg(socket_.native_handle(), msgs, kBatch, MSG_DONTWAIT, nullptr);
     if (n < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-            // ICMP errors surface here on some kernels; they are not fatal for the socket.
+        // ICMP errors surface here on some kernels; they are not fatal for the socket.
+        if (errno != EAGAIN && errno != EINTR) {
             logger->debug("udp receive error: {}", std::strerror(errno));
-            worker_.post([this] { drain(); });
-            return;
         }
-        wait();
-        return;
+        return -errno;
     }
     for (int i = 0; i < n; ++i) {
         std::size_t len = msgs[i].msg_len;
@@ -110,14 +146,11 @@ void UdpSocket::drain() {
         source.transport = Transport::Udp;
         source.remote = Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&from[i]));
         source.listener = listener_;
+        source.received_ns = kernel_stamp(msgs[i].msg_hdr);
         receiver_.on_message(Buffer::copy_of({static_cast<const char*>(iov[i].iov_base), len}),
                              source);
     }
-    if (n == kBatch) {
-        worker_.post([this] { drain(); });  // more may wait: let other work run first
-    } else {
-        wait();
-    }
+    return n;
 }
 
 bool UdpSocket::send_to(const Endpoint& remote, std::string_view bytes) {

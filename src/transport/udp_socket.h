@@ -33,6 +33,8 @@ public:
 private:
     void wait();
     void drain();
+    /// Reads and hands up one batch: the number of datagrams read, or -errno.
+    int receive_batch();
 
     io::Worker& worker_;
     ListenerId listener_;
