@@ -304,6 +304,13 @@ const std::vector<Field>& fields() {
         f.push_back(seconds("proxy.keepalive_interval",
                             [](ServerConfig& c) -> auto& { return c.proxy.keepalive_interval; }, 0, 3600));
 
+        f.push_back(millis("overload.max_queue_delay_ms",
+                           [](ServerConfig& c) -> auto& { return c.overload.max_queue_delay; }, 0,
+                           60000));
+        f.push_back(seconds("overload.retry_after",
+                            [](ServerConfig& c) -> auto& { return c.overload.retry_after; }, 1,
+                            3600));
+
         f.push_back(boolean("protection.enabled",
                             [](ServerConfig& c) -> auto& { return c.protection.enabled; }));
         f.push_back(integer(

@@ -55,6 +55,7 @@ struct ServerConfig {
     auth::AuthConfig auth;
     CallLogConfig call_log;
     protection::ProtectionConfig protection;
+    protection::OverloadConfig overload;
 };
 
 }  // namespace sb::config

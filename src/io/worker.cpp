@@ -25,7 +25,9 @@ void Worker::start() {
 
 void Worker::run() {
     tls_current = this;
+    QueueDelayMonitor::set_current(&queue_delay_);
     context_.run();
+    QueueDelayMonitor::set_current(nullptr);
     tls_current = nullptr;
 }
 

@@ -13,6 +13,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "base/queue_delay.h"
 #include "base/timer_wheel.h"
 
 namespace sb::io {
@@ -40,6 +41,9 @@ public:
     void stop();
     void join();
 
+    /// How long messages wait for this worker, and whether it is over capacity.
+    QueueDelayMonitor& queue_delay() { return queue_delay_; }
+
     /// The worker whose loop is running on this thread, or nullptr.
     static Worker* current();
 
@@ -56,6 +60,7 @@ private:
     boost::asio::io_context context_;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
     TimerWheel wheel_;
+    QueueDelayMonitor queue_delay_;
     boost::asio::steady_timer tick_timer_;
     std::optional<TimePoint> armed_;
     std::thread thread_;

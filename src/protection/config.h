@@ -36,4 +36,12 @@ struct ProtectionConfig {
     ScannerAction scanner_action = ScannerAction::Drop;
 };
 
+/// Shedding load the server as a whole cannot carry, whatever its sources.
+struct OverloadConfig {
+    // A worker whose messages wait longer than this before it gets to them is over capacity:
+    // it answers new requests 503 until the wait falls below half of it. 0 turns this off.
+    std::chrono::milliseconds max_queue_delay{250};
+    std::chrono::seconds retry_after{5};  // the Retry-After of those 503s
+};
+
 }  // namespace sb::protection

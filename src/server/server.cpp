@@ -23,6 +23,7 @@
 #include "location/memory_store.h"
 #include "location/sqlite/sqlite_store.h"
 #include "phrases/builtin.h"
+#include "protection/overload_stage.h"
 #include "protection/rate_limit_stage.h"
 #include "protection/scanner_stage.h"
 #include "protection/source_guard.h"
@@ -129,6 +130,7 @@ Result<std::string> nonce_secret(const std::string& path) {
 struct Server::Parts {
     // Before everything that holds it: the SIP core, the stages and the auth failure hook.
     std::unique_ptr<protection::SourceGuard> guard;
+    std::unique_ptr<protection::OverloadStage> overload_stage;
     std::unique_ptr<protection::RateLimitStage> rate_limit_stage;
     std::unique_ptr<protection::ScannerStage> scanner_stage;
     std::unique_ptr<location::LocationStore> store;
@@ -209,6 +211,7 @@ Result<void> Server::start() {
                                          : std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < n; ++i) {
         p.workers.push_back(std::make_unique<io::Worker>(i, clock_));
+        p.workers.back()->queue_delay().set_limit(config_.overload.max_queue_delay);
     }
     auto resolver = dns::CaresResolver::create(config_.dns);
     if (!resolver) {
@@ -258,9 +261,13 @@ Result<void> Server::start() {
     }
     p.auth_stage = std::make_unique<auth::AuthStage>(config_.auth, *p.nonces, *p.user_db, *p.local,
                                                      std::move(on_auth_failure));
-    // Protection first: a flood or a scanner is refused before any other stage spends work
-    // (a database lookup, a digest) on it.
+    // Protection first: overload, a flood or a scanner is refused before any other stage
+    // spends work (a database lookup, a digest) on it.
     std::vector<proxy::RequestStage*> stages;
+    if (config_.overload.max_queue_delay.count() > 0) {
+        p.overload_stage = std::make_unique<protection::OverloadStage>(config_.overload);
+        stages.push_back(p.overload_stage.get());
+    }
     if (p.guard) {
         stages.push_back(p.rate_limit_stage.get());
         stages.push_back(p.scanner_stage.get());

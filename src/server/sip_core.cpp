@@ -21,6 +21,7 @@ std::string describe(const transport::Source& s) {
 }  // namespace
 
 void WorkerCore::handle(sip::Message&& msg, const transport::Source& source) {
+    note_queue_delay(source);
     if (msg.is_request()) {
         if (core.wants_transaction(msg)) {
             table.on_request(std::move(msg), source);
@@ -31,6 +32,26 @@ void WorkerCore::handle(sip::Message&& msg, const transport::Source& source) {
     }
     if (!table.on_response(msg, source)) {
         core.on_unmatched_response(msg, source);
+    }
+}
+
+void WorkerCore::note_queue_delay(const transport::Source& source) {
+    QueueDelayMonitor& load = worker.queue_delay();
+    const Duration waited = waited_since(source.received_ns);
+    if (!load.observe(waited)) {
+        return;
+    }
+    auto ms = [](Duration d) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+    };
+    if (load.overloaded()) {
+        logger()->warn("worker {} overloaded: a message waited {} ms (max_queue_delay_ms {}); new "
+                       "requests are answered 503 until it catches up",
+                       worker.index(), ms(waited), ms(load.limit()));
+    } else {
+        logger()->warn("worker {} caught up: messages wait {} ms again (at worst {} ms); new "
+                       "requests are accepted",
+                       worker.index(), ms(waited), ms(load.peak()));
     }
 }
 

@@ -47,6 +47,8 @@ struct WorkerCore final : TimerTarget {
     }
 
 private:
+    /// Tells the worker's overload monitor how long this message waited.
+    void note_queue_delay(const transport::Source& source);
     static proxy::Core::Deps with_observer(proxy::Core::Deps deps, dialog::Tracker& t) {
         deps.observer = &t;
         return deps;

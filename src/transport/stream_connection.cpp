@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "base/queue_delay.h"
 #include "transport/connection_table.h"
 
 namespace sb::transport {
@@ -94,7 +95,7 @@ void StreamConnection::touch() {
 
 void StreamConnection::deliver(std::string_view message) {
     got_message_ = true;
-    Source source{transport_, remote_, listener_, id_};
+    Source source{transport_, remote_, listener_, id_, realtime_ns()};
     receiver_.on_message(Buffer::copy_of(message), source);
 }
 

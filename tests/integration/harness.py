@@ -209,13 +209,13 @@ def new_call_id():
     return uuid.uuid4().hex
 
 
-def register(aor_user, contact, server_port, peer, expires=3600, call_id=None, cseq=1, domain="127.0.0.1",
-             extra=""):
-    """A REGISTER written by hand; returns the response."""
+def register_text(aor_user, peer, server_port=None, contact=None, expires=3600, call_id=None, cseq=1,
+                  domain="127.0.0.1", extra=""):
+    """A REGISTER written by hand (with a Contact when `contact` is given)."""
     call_id = call_id or new_call_id()
     contact_line = "Contact: %s\r\n" % contact if contact is not None else ""
     expires_line = "Expires: %d\r\n" % expires if expires is not None else ""
-    msg = (
+    return (
         "REGISTER sip:{domain} SIP/2.0\r\n"
         "Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{branch};rport\r\n"
         "Max-Forwards: 70\r\n"
@@ -228,7 +228,13 @@ def register(aor_user, contact, server_port, peer, expires=3600, call_id=None, c
     ).format(domain=domain, port=peer.port, branch=uuid.uuid4().hex[:12], user=aor_user,
              tag=uuid.uuid4().hex[:8], call_id=call_id, cseq=cseq, contact=contact_line,
              expires=expires_line, extra=extra)
-    return peer.request(server_port, msg)
+
+
+def register(aor_user, contact, server_port, peer, expires=3600, call_id=None, cseq=1, domain="127.0.0.1",
+             extra=""):
+    """A REGISTER written by hand; returns the response."""
+    return peer.request(server_port, register_text(aor_user, peer, server_port, contact, expires,
+                                                   call_id, cseq, domain, extra))
 
 
 def options(server_port, peer, uri=None, extra="", max_forwards=70):

@@ -11,13 +11,14 @@ burst 20, 3 failures, 3 s bans) so each test takes seconds; every wait is a boun
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 import unittest
 import uuid
 
-from harness import BINARY, Switchboard, UdpPeer
+from harness import BINARY, Switchboard, UdpPeer, register, register_text
 from test_auth import credentials, parse_challenge
 
 SERVER = "127.0.0.1"
@@ -275,6 +276,59 @@ class ConfigErrorTest(unittest.TestCase):
             self.assertRegex(output, p + r":4: protection\.scanner_action: \"block\" is not one of")
             self.assertRegex(output, p + r":5: protection\.ban_seconds: -1 is out of range")
             self.assertRegex(output, p + r":6: protection\.scanner_user_agents: an empty string")
+
+
+class OverloadTest(unittest.TestCase):
+    """A worker that falls behind answers new requests 503 + Retry-After, and serves again once
+    it has caught up. Falling behind is made certain by stopping the process (SIGSTOP) while
+    requests queue up in its socket: each then waits longer than max_queue_delay_ms."""
+
+    CONFIG = "[server]\nworkers = 1\n[overload]\nmax_queue_delay_ms = 100\nretry_after = 7\n"
+
+    def setUp(self):
+        self.sb = Switchboard(config=self.CONFIG).start()
+        self.addCleanup(self.sb.cleanup)
+        self.addCleanup(self.resume)
+        self.peer = Peer("127.0.0.1")
+        self.addCleanup(self.peer.close)
+
+    def resume(self):
+        if self.sb.alive():
+            os.kill(self.sb.proc.pid, signal.SIGCONT)
+
+    def registered(self, user):
+        r = register(user, None, self.sb.udp_port, self.peer)
+        return r is not None and r.status == 200 and r.get("contact") is not None
+
+    def test_queued_requests_get_503_and_the_server_recovers(self):
+        contact = "<sip:%s@127.0.0.1:%d>" % ("early", self.peer.port)
+        r = register("early", contact, self.sb.udp_port, self.peer)
+        self.assertEqual(r.status, 200, r)
+
+        os.kill(self.sb.proc.pid, signal.SIGSTOP)
+        users = ["late%d" % i for i in range(10)]
+        for user in users:
+            self.peer.send(self.sb.udp_port, register_text(user, self.peer, self.sb.udp_port))
+        time.sleep(0.4)
+        os.kill(self.sb.proc.pid, signal.SIGCONT)
+        answers = []
+        deadline = time.time() + 5
+        while len(answers) < len(users) and time.time() < deadline:
+            a = self.peer.receive(1.0)
+            if a is not None:
+                answers.append(a)
+        self.assertEqual([a.status for a in answers], [503] * len(users), answers)
+        self.assertEqual({a.get("retry-after") for a in answers}, {"7"})
+        self.assertTrue(self.sb.wait_output("worker 0 overloaded"), self.sb.output())
+
+        # Caught up: the next request waits no time, and is served.
+        contact = "<sip:late0@127.0.0.1:%d>" % self.peer.port
+        r = register("late0", contact, self.sb.udp_port, self.peer)
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(self.sb.wait_output("worker 0 caught up"), self.sb.output())
+        # Nothing refused was stored, nothing stored before was lost.
+        self.assertFalse(self.registered("late1"))
+        self.assertTrue(self.registered("early"))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ struct Source {
     Endpoint remote;                      // the peer's address as we see it (after NAT)
     ListenerId listener = kAnyListener;   // the listening socket it arrived on
     ConnectionId connection = 0;          // the stream connection, 0 for UDP
+    std::int64_t received_ns = 0;         // wall clock when it arrived (the kernel's stamp for
+                                          // UDP), to tell how long it waited; 0: unknown
 };
 
 /// Where to send a message.
