@@ -291,6 +291,25 @@ const std::vector<Field>& fields() {
                                         {{"stateful", proxy::Mode::Stateful},
                                          {"stateless", proxy::Mode::Stateless},
                                          {"redirect", proxy::Mode::Redirect}}));
+        f.push_back({"proxy.domains", [](const toml::node& n, ServerConfig& c) -> std::string {
+                         const toml::table* t = n.as_table();
+                         if (t == nullptr) {
+                             return "expected a table of \"domain\" = \"stateful|stateless|redirect\"";
+                         }
+                         for (const auto& [domain, value] : *t) {
+                             auto mode = value.value_exact<std::string>();
+                             static const std::map<std::string, proxy::Mode> modes = {
+                                 {"stateful", proxy::Mode::Stateful},
+                                 {"stateless", proxy::Mode::Stateless},
+                                 {"redirect", proxy::Mode::Redirect}};
+                             if (!mode || modes.count(*mode) == 0) {
+                                 return "\"" + std::string(domain.str()) +
+                                        "\": expected \"stateful\", \"stateless\" or \"redirect\"";
+                             }
+                             c.proxy.domains[to_lower(domain.str())] = modes.at(*mode);
+                         }
+                         return {};
+                     }});
         f.push_back(boolean("proxy.record_route", [](ServerConfig& c) -> auto& { return c.proxy.record_route; }));
         f.push_back(boolean("proxy.allow_relay", [](ServerConfig& c) -> auto& { return c.proxy.allow_relay; }));
         f.push_back(choice<proxy::NatMode>("proxy.nat", [](ServerConfig& c) -> auto& { return c.proxy.nat; },
@@ -383,6 +402,23 @@ const Field* find_field(std::string_view key) {
     return nullptr;
 }
 
+// A per-domain proxy mode for a domain we do not serve would never apply: a typo. Checked
+// once the whole file is read, since [server] may come after [proxy.domains].
+void check_proxy_domains(const toml::table& doc, const ServerConfig& c,
+                         std::vector<std::pair<std::uint32_t, std::string>>& found) {
+    const toml::table* table = doc.at_path("proxy.domains").as_table();
+    if (table == nullptr || c.domains.empty()) {
+        return;  // no table here, or every domain is served
+    }
+    for (const auto& [domain, value] : *table) {
+        if (std::find(c.domains.begin(), c.domains.end(), to_lower(domain.str())) == c.domains.end()) {
+            found.emplace_back(domain.source().begin.line,
+                               fmt::format("proxy.domains: \"{}\" is not one of server.domains",
+                                           domain.str()));
+        }
+    }
+}
+
 void check_consistency(const ServerConfig& c, const std::string& origin,
                        std::vector<std::string>& errors) {
     if (c.registrar.min_expires > c.registrar.max_expires) {
@@ -472,6 +508,7 @@ Expected<void, std::vector<std::string>> load_text(std::string_view text, const 
             }
         }
     }
+    check_proxy_domains(doc, config, found);
     std::stable_sort(found.begin(), found.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<std::string> errors;

@@ -9,6 +9,7 @@
 #include "proxy/flow_token.h"
 #include "proxy/forward.h"
 #include "proxy/next_hop.h"
+#include "proxy/redirect.h"
 #include "proxy/validation.h"
 #include "sip/header_values.h"
 #include "sip/name_addr.h"
@@ -121,14 +122,17 @@ Core::Core(Deps deps) : deps_(std::move(deps)) {}
 Core::~Core() = default;
 
 bool Core::wants_transaction(const sip::Message& request) const {
-    if (deps_.config.mode != Mode::Stateless) {
+    if (deps_.config.mode != Mode::Stateless && deps_.config.domains.empty()) {
         return true;
     }
     if (request.method() == sip::Method::Register || request.method() == sip::Method::Cancel) {
         return true;
     }
     auto uri = sip::parse_uri(request.request_uri());
-    return uri && uri->is_sip() && !uri->has_user() && deps_.local.is_self(uri->host, uri->port);
+    if (!uri || deps_.config.mode_for(uri->host) != Mode::Stateless) {
+        return true;
+    }
+    return uri->is_sip() && !uri->has_user() && deps_.local.is_self(uri->host, uri->port);
 }
 
 void Core::on_request(txn::ServerTransaction& st) {
@@ -260,10 +264,17 @@ bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Targe
         if (policy.refuse_status != 0) {
             return answer(policy.refuse_status, policy.refuse_detail);
         }
+        // A redirect server for this user, or for every user of the domain: the caller is
+        // told where to call instead (the forwarding target, else the contacts) and goes there.
+        const bool redirect =
+            policy.redirect || deps_.config.mode_for(ruri->host) == Mode::Redirect;
         if (fallbacks != nullptr) {
             fallbacks->visited.push_back(aor);
         }
         if (policy.always) {
+            if (redirect) {
+                return answer(302, {}, redirect_contact(policy.always->target));
+            }
             std::vector<std::string> visited{aor};
             if (!forward_targets(*policy.always, visited, targets)) {
                 return answer(480, "forwarding target unavailable");
@@ -277,6 +288,9 @@ bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Targe
             return answer(500, "location store unavailable");
         }
         if (bindings->empty()) {
+            if (policy.on_unavailable && redirect) {
+                return answer(302, {}, redirect_contact(policy.on_unavailable->target));
+            }
             if (policy.on_unavailable) {
                 std::vector<std::string> visited{aor};
                 if (forward_targets(*policy.on_unavailable, visited, targets)) {
@@ -292,16 +306,8 @@ bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Targe
             fallbacks->no_answer_after = policy.no_answer_after;
             fallbacks->original = aor;
         }
-        if (deps_.config.mode == Mode::Redirect || policy.redirect) {
-            std::string contacts;
-            for (const location::Binding& b : *bindings) {
-                contacts += "Contact: <" + b.contact + ">";
-                if (b.q >= 0) {
-                    contacts += fmt::format(";q={}.{:03}", b.q / 1000, b.q % 1000);
-                }
-                contacts += "\r\n";
-            }
-            return answer(302, {}, contacts);
+        if (redirect) {
+            return answer(302, {}, redirect_contacts(*bindings));
         }
         targets = targets_from(*bindings, deps_.config.nat);
         if (targets.empty()) {

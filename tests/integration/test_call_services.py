@@ -1,5 +1,6 @@
 """Call services through the real binary: forwarding rules, do-not-disturb, block lists,
-per-user redirect, known and unknown users, and translated reason phrases on the wire."""
+per-user and per-domain redirect, known and unknown users, and translated reason phrases on
+the wire."""
 
 import os
 import subprocess
@@ -11,18 +12,20 @@ from harness import BINARY, Switchboard, UdpPeer, register
 from test_nat import answer, receive_request
 
 
-def invite(peer, server_port, callee, call_id, caller="alice", branch=None):
+def invite(peer, server_port, callee, call_id, caller="alice", branch=None, domain=None):
+    """An INVITE for callee@127.0.0.1 (the server's address), or callee@domain."""
+    host = domain or "127.0.0.1:%d" % server_port
     return (
-        "INVITE sip:{callee}@127.0.0.1:{sp} SIP/2.0\r\n"
+        "INVITE sip:{callee}@{host} SIP/2.0\r\n"
         "Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{branch};rport\r\n"
         "Max-Forwards: 70\r\n"
         "From: <sip:{caller}@127.0.0.1>;tag=f{tag}\r\n"
-        "To: <sip:{callee}@127.0.0.1>\r\n"
+        "To: <sip:{callee}@{to}>\r\n"
         "Call-ID: {call_id}\r\n"
         "CSeq: 1 INVITE\r\n"
         "Contact: <sip:{caller}@127.0.0.1:{port}>\r\n"
         "Content-Length: 0\r\n\r\n"
-    ).format(callee=callee, sp=server_port, port=peer.port, branch=branch or uuid.uuid4().hex[:10],
+    ).format(callee=callee, host=host, to=domain or "127.0.0.1", port=peer.port, branch=branch or uuid.uuid4().hex[:10],
              caller=caller, tag=uuid.uuid4().hex[:6], call_id=call_id)
 
 
@@ -161,6 +164,44 @@ class ForwardingTest(CallServicesTest):
         r = final_response(alice)
         self.assertEqual(r.status, 302)
         self.assertIn("sip:bob@127.0.0.1:%d" % bob.port, r.get("contact"))
+
+
+class RedirectPerDomainTest(CallServicesTest):
+    config = ('[server]\ndomains = ["pbx.test", "moved.test"]\n'
+              '[proxy.domains]\n"moved.test" = "redirect"\n')
+
+    def domain_phone(self, name, domain):
+        p = self.peer()
+        r = register(name, "<sip:%s@127.0.0.1:%d>" % (name, p.port), self.sb.udp_port, p, 600,
+                     domain=domain)
+        self.assertIsNotNone(r, "no answer to REGISTER")
+        self.assertEqual(r.status, 200, r)
+        return p
+
+    def test_the_redirect_domain_answers_302_and_the_other_proxies(self):
+        bob_pbx = self.domain_phone("bob", "pbx.test")
+        bob_moved = self.domain_phone("bob", "moved.test")
+        alice = self.peer()
+
+        call_id = uuid.uuid4().hex
+        alice.send(self.sb.udp_port, invite(alice, self.sb.udp_port, "bob", call_id, domain="moved.test"))
+        r = final_response(alice, call_id)
+        self.assertIsNotNone(r, "no answer from the redirect domain")
+        self.assertEqual((r.status, r.reason), (302, "Moved Temporarily"))
+        self.assertEqual(r.all("contact"), ["<sip:bob@127.0.0.1:%d>" % bob_moved.port])
+        self.assertIsNone(receive_request(bob_moved, "INVITE", timeout=0.3))
+        self.assertIsNone(receive_request(bob_pbx, "INVITE", timeout=0.3))
+
+        call_id = uuid.uuid4().hex
+        alice.send(self.sb.udp_port, invite(alice, self.sb.udp_port, "bob", call_id, domain="pbx.test"))
+        inv = receive_request(bob_pbx, "INVITE")
+        self.assertIsNotNone(inv, "the call to the proxied domain did not reach bob")
+        self.assertEqual(inv.start, "INVITE sip:bob@127.0.0.1:%d SIP/2.0" % bob_pbx.port)
+        bob_pbx.send(self.sb.udp_port, answer(inv, 200, "b1"))
+        r = final_response(alice, call_id)
+        self.assertIsNotNone(r, "alice got no answer through the proxy")
+        self.assertEqual(r.status, 200)
+        self.assertIsNone(receive_request(bob_moved, "INVITE", timeout=0.3))
 
 
 class SlovakPhrasesTest(CallServicesTest):

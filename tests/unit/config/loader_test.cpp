@@ -54,6 +54,50 @@ TEST(Config, EveryErrorNamesFileLineAndKey) {
     EXPECT_EQ(e[4], "bad.toml:9: nonsense.x: unknown key");
 }
 
+TEST(Config, ProxyModePerDomain) {
+    ServerConfig c = defaults();
+    EXPECT_TRUE(c.proxy.domains.empty());
+    // [proxy.domains] comes before [server] here: the check waits for the whole file.
+    auto r = load_text("[proxy.domains]\n\"Redirect.Example\" = \"redirect\"\n"
+                       "\"lan.example\" = \"stateless\"\n"
+                       "[server]\ndomains = [\"redirect.example\", \"lan.example\", \"pbx.example\"]\n",
+                       "d.toml", c);
+    ASSERT_TRUE(r.has_value()) << r.error().front();
+    EXPECT_EQ(c.proxy.domains.size(), 2u);
+    EXPECT_EQ(c.proxy.mode_for("redirect.example"), proxy::Mode::Redirect);
+    EXPECT_EQ(c.proxy.mode_for("REDIRECT.example"), proxy::Mode::Redirect);
+    EXPECT_EQ(c.proxy.mode_for("lan.example"), proxy::Mode::Stateless);
+    EXPECT_EQ(c.proxy.mode_for("pbx.example"), proxy::Mode::Stateful);
+
+    ServerConfig any = defaults();
+    auto open = load_text("[proxy.domains]\n\"anything.example\" = \"redirect\"\n", "o.toml", any);
+    ASSERT_TRUE(open.has_value()) << open.error().front();  // no server.domains: every domain is served
+    EXPECT_EQ(any.proxy.mode_for("anything.example"), proxy::Mode::Redirect);
+}
+
+TEST(Config, ProxyDomainErrorsNameFileLineAndKey) {
+    ServerConfig c = defaults();
+    auto r = load_text("[server]\ndomains = [\"pbx.example\"]\n"
+                       "[proxy.domains]\n"
+                       "\"pbx.example\" = \"redirect\"\n"
+                       "\"typo.example\" = \"redirect\"\n",
+                       "u.toml", c);
+    ASSERT_FALSE(r.has_value());
+    ASSERT_EQ(r.error().size(), 1u);
+    EXPECT_EQ(r.error()[0], "u.toml:5: proxy.domains: \"typo.example\" is not one of server.domains");
+
+    ServerConfig m = defaults();
+    auto mode = load_text("[proxy]\ndomains = { \"pbx.example\" = \"fast\" }\n", "m.toml", m);
+    ASSERT_FALSE(mode.has_value());
+    EXPECT_EQ(mode.error().front(), "m.toml:2: proxy.domains: \"pbx.example\": expected \"stateful\", "
+                                    "\"stateless\" or \"redirect\"");
+    ServerConfig t = defaults();
+    auto table = load_text("[proxy]\ndomains = \"redirect\"\n", "t.toml", t);
+    ASSERT_FALSE(table.has_value());
+    EXPECT_EQ(table.error().front(), "t.toml:2: proxy.domains: expected a table of \"domain\" = "
+                                     "\"stateful|stateless|redirect\"");
+}
+
 TEST(Config, SyntaxErrorsAndRanges) {
     ServerConfig c = defaults();
     auto syntax = load_text("[server\nworkers = 1\n", "s.toml", c);

@@ -47,6 +47,7 @@ protected:
     };
 
     void make_core() {
+        table.reset();  // it refers to the core it replaces
         core = std::make_unique<Core>(Core::Deps{.config = config,
                                                  .local = *local,
                                                  .store = store,
@@ -516,6 +517,60 @@ TEST_F(ProxyTest, RedirectModeAnswers302WithTheContacts) {
     ASSERT_EQ(moved.size(), 1u);
     EXPECT_EQ(sender.message(moved[0]).value(sip::HeaderId::Contact), "<sip:bob@192.0.2.20:5062>;q=0.700");
     EXPECT_TRUE(requests(sip::Method::Invite).empty());
+}
+
+TEST_F(ProxyTest, RedirectPerDomainAnswers302OnlyForThatDomain) {
+    local = std::make_unique<LocalDomains>(std::vector<std::string>{"example.com", "example.org"},
+                                           sender);
+    config.domains["example.org"] = Mode::Redirect;
+    make_core();
+    bind("bob", "sip:bob@192.0.2.20:5062");
+    auto org = store.update("sip:bob@example.org", clock.unix_seconds(),
+                            [&](const std::vector<location::Binding>&)
+                                -> Result<std::vector<location::Binding>> {
+                                location::Binding b;
+                                b.aor = "sip:bob@example.org";
+                                b.contact = "sip:bob@192.0.2.21:5062";
+                                b.expires_at = clock.unix_seconds() + 3600;
+                                b.call_id = "reg-org";
+                                return std::vector<location::Binding>{b};
+                            });
+    ASSERT_TRUE(org.has_value());
+    receive(invite("sip:bob@EXAMPLE.org"));
+    auto moved = responses(302);
+    ASSERT_EQ(moved.size(), 1u);
+    EXPECT_EQ(sender.message(moved[0]).value(sip::HeaderId::Contact), "<sip:bob@192.0.2.21:5062>");
+    EXPECT_TRUE(requests(sip::Method::Invite).empty());
+    receive(invite("sip:bob@example.com", {}, "z9hG4bKcaller2"));
+    auto invites = requests(sip::Method::Invite);
+    ASSERT_EQ(invites.size(), 1u);
+    EXPECT_EQ(sender.message(invites[0]).request_uri(), "sip:bob@192.0.2.20:5062");
+    EXPECT_EQ(responses(302).size(), 1u);
+}
+
+TEST_F(ProxyTest, RedirectSendsTheCallerToTheForwardingTarget) {
+    config.domains["example.com"] = Mode::Redirect;
+    bind("bob", "sip:bob@192.0.2.20:5062");
+    services.policies["sip:bob@example.com"] =
+        CalleePolicy{.known = true, .always = Forward{"sip:carol@example.net", "always"}};
+    services.policies["sip:dave@example.com"] = CalleePolicy{
+        .known = true, .on_unavailable = Forward{"sip:erin@example.net", "unavailable"}};
+    receive(invite());
+    receive(invite("sip:dave@example.com", {}, "z9hG4bKcaller2"));
+    auto moved = responses(302);
+    ASSERT_EQ(moved.size(), 2u);
+    EXPECT_EQ(sender.message(moved[0]).value(sip::HeaderId::Contact), "<sip:carol@example.net>");
+    EXPECT_EQ(sender.message(moved[1]).value(sip::HeaderId::Contact), "<sip:erin@example.net>");
+    EXPECT_TRUE(requests(sip::Method::Invite).empty());
+}
+
+TEST_F(ProxyTest, StatelessPerDomainSkipsTransactionsOnlyForThatDomain) {
+    config.domains["example.com"] = Mode::Stateless;
+    auto ours = sip::parse_message(std::string_view(invite()));
+    auto other = sip::parse_message(std::string_view(invite("sip:bob@example.net")));
+    ASSERT_TRUE(ours.has_value() && other.has_value());
+    EXPECT_FALSE(core->wants_transaction(*ours));
+    EXPECT_TRUE(core->wants_transaction(*other));
 }
 
 TEST_F(ProxyTest, StatelessModeRelaysWithTheSameBranchEachTime) {
