@@ -440,9 +440,12 @@ void Core::observe_response(ResponseContext& ctx, const sip::Message& response,
 }
 
 void Core::observe_local_response(ResponseContext& ctx, int status) {
-    const sip::Message* req = deps_.observer != nullptr ? request_of(ctx) : nullptr;
+    txn::ServerTransaction* st =
+        deps_.observer != nullptr ? table_->find_server(ctx.server_id()) : nullptr;
+    const sip::Message* req = st != nullptr ? &st->request() : nullptr;
     if (req != nullptr && req->method() == sip::Method::Invite && req->to_tag().empty()) {
-        deps_.observer->on_invite_response(*req, status, {}, {}, {});
+        // The phrase the caller gets with it (ours, from the table), as for relayed answers.
+        deps_.observer->on_invite_response(*req, status, st->phrase(status), {}, {});
     }
 }
 
