@@ -1,6 +1,7 @@
 """The call log end to end: calls driven with hand-written SIP through the real server, then
-read back with `switchboard calls`, from calls.log and from calls.jsonl; and a kill -9 right
-after a burst of calls, which must leave every finished call in calls.db."""
+read back with `switchboard calls`, from calls.log and from calls.jsonl; every outcome
+(answered, busy, cancelled, declined, no answer, failed, not found, forwarded); and a kill -9
+right after a burst of calls, which must leave every finished call in calls.db."""
 
 import json
 import os
@@ -29,9 +30,9 @@ def request(method):
     return lambda m: m.start.startswith(method + " ")
 
 
-def response(method, final=True):
+def response(method, final=True, call_id=None):
     return lambda m: m.status != 0 and (m.get("cseq") or "").endswith(" " + method) and (
-        not final or m.status >= 200)
+        not final or m.status >= 200) and (call_id is None or m.get("call-id") == call_id)
 
 
 def reply(req, status, to_tag, extra=""):
@@ -44,7 +45,8 @@ def reply(req, status, to_tag, extra=""):
     return ("SIP/2.0 %d %s\r\n%s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %s\r\n%s"
             "Content-Length: 0\r\n\r\n"
             % (status, {180: "Ringing", 200: "OK", 486: "Busy Here", 487: "Request Terminated",
-                        404: "Not Found"}.get(status, "X"),
+                        404: "Not Found", 500: "Server Internal Error", 503: "Service Unavailable",
+                        603: "Decline"}.get(status, "X"),
                "\r\n".join(lines), req.get("from"), to, req.get("call-id"), req.get("cseq"), extra))
 
 
@@ -53,7 +55,8 @@ def route_values(msg):
 
 
 class Call:
-    """One call from alice to a callee through the server, step by step."""
+    """One call from alice to a callee through the server, step by step. The callee's side is
+    bob's phone unless the call moves to another (callee_gets_invite)."""
 
     def __init__(self, test, callee="bob", callee_name="Bob"):
         self.t = test
@@ -62,8 +65,9 @@ class Call:
         self.callee = callee
         self.callee_name = callee_name
         self.uri = "sip:%s@127.0.0.1:%d" % (callee, test.sb.udp_port)
-        self.inv = None  # the INVITE as bob received it
+        self.inv = None  # the INVITE as the ringing phone received it
         self.ok = None   # the 2xx as alice received it
+        self.phone = test.bob  # the phone that got the INVITE last
 
     def invite(self):
         a = self.t.alice
@@ -81,15 +85,23 @@ class Call:
                                                  cid=self.call_id))
 
     def bob_gets_invite(self):
-        self.inv = receive(self.t.bob, request("INVITE"))
-        self.t.assertIsNotNone(self.inv, "the INVITE did not reach bob" + self.t.server_log())
+        self.callee_gets_invite(self.t.bob, "bob")
+
+    def callee_gets_invite(self, phone, name, timeout=3.0):
+        self.phone = phone
+        self.inv = receive(phone, lambda m: request("INVITE")(m) and m.get("call-id") == self.call_id,
+                           timeout)
+        self.t.assertIsNotNone(self.inv, "the INVITE did not reach %s" % name + self.t.server_log())
 
     def bob_answers(self, status, tag="bo1"):
-        extra = "Contact: <sip:bob@127.0.0.1:%d>\r\n" % self.t.bob.port if status < 300 else ""
-        self.t.bob.send(self.t.sb.udp_port, reply(self.inv, status, tag, extra))
+        """The phone that got the INVITE answers (bob's, unless the call moved)."""
+        user = self.inv.start.split(" ")[1].split(":")[1].split("@")[0]
+        extra = ("Contact: <sip:%s@127.0.0.1:%d>\r\n" % (user, self.phone.port)
+                 if status < 300 else "")
+        self.phone.send(self.t.sb.udp_port, reply(self.inv, status, tag, extra))
 
-    def alice_gets_final(self, status):
-        r = receive(self.t.alice, response("INVITE"))
+    def alice_gets_final(self, status, timeout=3.0):
+        r = receive(self.t.alice, response("INVITE", call_id=self.call_id), timeout)
         self.t.assertIsNotNone(r, "alice got no final response" + self.t.server_log())
         self.t.assertEqual(r.status, status, r)
         if status >= 300:
@@ -107,20 +119,21 @@ class Call:
 
     def alice_in_dialog(self, method, cseq):
         routes = ", ".join(reversed(route_values(self.ok)))
+        target = self.ok.get("contact").strip("<>")  # the remote target (RFC 3261 §12.1.2)
         self.t.alice.send(self.t.sb.udp_port, (
-            "{m} sip:bob@127.0.0.1:{bob} SIP/2.0\r\n"
+            "{m} {target} SIP/2.0\r\n"
             "Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{b};rport\r\n"
             "Route: {routes}\r\nMax-Forwards: 70\r\n"
             "From: \"Alice\" <sip:alice@127.0.0.1>;tag=al1\r\nTo: {to}\r\n"
             "Call-ID: {cid}\r\nCSeq: {cseq} {m}\r\nContent-Length: 0\r\n\r\n").format(
-                m=method, bob=self.t.bob.port, port=self.t.alice.port, b=uuid.uuid4().hex[:12],
+                m=method, target=target, port=self.t.alice.port, b=uuid.uuid4().hex[:12],
                 routes=routes, to=self.ok.get("to"), cid=self.call_id, cseq=cseq))
 
     def alice_hangs_up(self):
         self.alice_in_dialog("BYE", 2)
-        bye = receive(self.t.bob, request("BYE"))
-        self.t.assertIsNotNone(bye, "the BYE did not reach bob" + self.t.server_log())
-        self.t.bob.send(self.t.sb.udp_port, reply(bye, 200, "bo1"))
+        bye = receive(self.phone, request("BYE"))
+        self.t.assertIsNotNone(bye, "the BYE did not reach the callee" + self.t.server_log())
+        self.phone.send(self.t.sb.udp_port, reply(bye, 200, "bo1"))
         done = receive(self.t.alice, response("BYE"))
         self.t.assertIsNotNone(done, "alice got no answer to her BYE" + self.t.server_log())
         self.t.assertEqual(done.status, 200, done)
@@ -158,8 +171,10 @@ class Call:
 
 
 class CallLogTestBase(unittest.TestCase):
+    config = None
+
     def setUp(self):
-        self.sb = Switchboard().start()
+        self.sb = Switchboard(config=self.config).start()
         self.addCleanup(self.sb.cleanup)
         self.alice = UdpPeer()
         self.addCleanup(self.alice.close)
@@ -309,6 +324,168 @@ class CallLogTest(CallLogTestBase):
         self.assertIn(call.call_id, records, "the call to an unknown user is not in the call log")
         r = records[call.call_id]
         self.assertEqual((r["outcome"], r["final_status"]), ("not found", 404))
+
+
+class CallLogFailureTest(CallLogTestBase):
+    """Calls bob's phone refuses: each is one record, ended at the final response alice got."""
+
+    def refused(self, status, tag, alice_gets=None):
+        """bob's phone answers `status`; alice gets `alice_gets` (the same by default)."""
+        call = Call(self)
+        call.invite()
+        call.bob_gets_invite()
+        call.bob_answers(status, tag)
+        return call, call.alice_gets_final(alice_gets or status)
+
+    def assert_unanswered(self, r, branches):
+        self.assertEqual((r["state"], r["answered_ms"], r["answered_by"], r["to_tag"]),
+                         ("ended", None, "", ""))
+        self.assertEqual((r["talk_seconds"], r["ringing_ms"], r["ring_seconds"]), (0, None, 0))
+        self.assertEqual((r["cancelled"], r["forwarded_to"], r["forward_reason"]), (False, "", ""))
+        self.assertEqual(r["branches"], branches)
+        self.assertEqual((r["caller"], r["callee"], r["callee_name"]),
+                         ("sip:alice@127.0.0.1", "sip:bob@127.0.0.1", "Bob"))
+
+    def test_declined_and_failed_calls(self):
+        declined, _ = self.refused(603, "bo6")
+        failed, _ = self.refused(500, "bo7")
+        # A 503 from a phone is not relayed (it would make alice avoid the server, RFC 3261
+        # §16.7 step 6): alice gets the server's own 500, and so does the record.
+        overloaded, got = self.refused(503, "bo8", alice_gets=500)
+
+        records = self.by_id(self.wait_for_records(3))
+        self.assertEqual(len(records), 3)
+        bob = ["sip:bob@127.0.0.1:%d" % self.bob.port]
+
+        d = records[declined.call_id]
+        self.assertEqual((d["outcome"], d["ended_by"], d["final_status"], d["final_reason"]),
+                         ("declined", "callee", 603, "Decline"))
+        self.assert_unanswered(d, bob)
+
+        f = records[failed.call_id]
+        self.assertEqual((f["outcome"], f["ended_by"], f["final_status"], f["final_reason"]),
+                         ("failed", None, 500, "Server Internal Error"))
+        self.assert_unanswered(f, bob)
+
+        o = records[overloaded.call_id]
+        self.assertEqual((o["outcome"], o["ended_by"], o["final_status"], o["final_reason"]),
+                         ("failed", None, 500, got.reason))
+        self.assertEqual(got.reason, "Server Internal Error")
+        self.assert_unanswered(o, bob)
+
+        with open(os.path.join(self.var, "calls.log")) as f:
+            text = f.read()
+        self.assertIn("Bob declined (call %s)" % declined.call_id, text)
+        self.assertIn("call failed: 500 Server Internal Error (call %s)" % failed.call_id, text)
+        self.assertIn("call failed: 500 Server Internal Error (call %s)" % overloaded.call_id, text)
+
+
+class CallLogNoAnswerTest(CallLogTestBase):
+    config = "[proxy]\ntimer_c = 5\n"  # the shortest Timer C the configuration allows
+
+    def test_timer_c_ends_a_ringing_call_and_a_silent_one(self):
+        # Both calls run at once, so the test waits for Timer C once.
+        ringing = Call(self)
+        ringing.invite()
+        ringing.bob_gets_invite()
+        ringing.bob_answers(180, "bo9")
+        silent = Call(self)
+        silent.invite()
+        silent.bob_gets_invite()  # and never answers, not even 100 Trying
+        started = time.time()
+
+        # Timer C: the server cancels the ringing branch; bob's phone stops with 487.
+        cancel = receive(self.bob, lambda m: request("CANCEL")(m) and
+                         m.get("call-id") == ringing.call_id, timeout=8)
+        self.assertIsNotNone(cancel, "Timer C did not cancel the ringing phone" + self.server_log())
+        self.assertGreater(time.time() - started, 4.5)
+        self.bob.send(self.sb.udp_port, reply(cancel, 200, "bo9"))
+        ringing.bob_answers(487, "bo9")
+        ringing.alice_gets_final(487)
+        # The silent branch never rang: it ends as a timeout (408) at the same time.
+        silent.alice_gets_final(408, timeout=3)
+
+        records = self.by_id(self.wait_for_records(2))
+        self.assertEqual(len(records), 2)
+        bob = ["sip:bob@127.0.0.1:%d" % self.bob.port]
+
+        r = records[ringing.call_id]
+        self.assertEqual((r["outcome"], r["ended_by"], r["final_status"], r["final_reason"]),
+                         ("no answer", "timeout", 487, "Request Terminated"))
+        self.assertEqual((r["state"], r["answered_ms"], r["cancelled"], r["branches"]),
+                         ("ended", None, False, bob))
+        self.assertTrue(4.5 <= r["ring_seconds"] < 8, r)
+        self.assertEqual(r["talk_seconds"], 0)
+
+        s = records[silent.call_id]
+        self.assertEqual((s["outcome"], s["ended_by"], s["final_status"], s["final_reason"]),
+                         ("no answer", "timeout", 408, "Request Timeout"))
+        self.assertEqual((s["state"], s["ringing_ms"], s["answered_ms"], s["cancelled"],
+                          s["branches"]), ("ended", None, None, False, bob))
+        self.assertTrue(4500 <= s["ended_ms"] - s["invite_ms"] < 8000, s)
+
+        with open(os.path.join(self.var, "calls.log")) as f:
+            text = f.read()
+        self.assertIn("no answer from Bob (call %s)" % ringing.call_id, text)
+        self.assertIn("no answer from Bob (call %s)" % silent.call_id, text)
+
+
+class CallLogForwardTest(CallLogTestBase):
+    def user(self, *args):
+        p = subprocess.run([BINARY, "user", "--data-dir", self.var] + list(args),
+                           capture_output=True, text=True, input="", timeout=20)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        time.sleep(0.6)  # the server rereads the user database at most every 0.5 s
+
+    def test_a_call_forwarded_on_busy_is_one_record(self):
+        carol = UdpPeer()
+        self.addCleanup(carol.close)
+        r = register("carol", "<sip:carol@127.0.0.1:%d>" % carol.port, self.sb.udp_port, carol, 600)
+        self.assertEqual(r.status, 200, r)
+        self.user("add", "bob@127.0.0.1", "--no-password")
+        self.user("set", "bob@127.0.0.1", "--forward", "busy=carol@127.0.0.1")
+
+        call = Call(self)
+        call.invite()
+        call.bob_gets_invite()
+        call.bob_answers(486, "bo1")
+        call.callee_gets_invite(carol, "carol")
+        self.assertEqual(call.inv.get("diversion"),
+                         "<sip:bob@127.0.0.1>;reason=user-busy;counter=1")
+        call.bob_answers(180, "ca1")
+        call.bob_answers(200, "ca1")
+        call.alice_gets_final(200)
+        call.alice_hangs_up()
+
+        records = self.wait_for_records(1)
+        time.sleep(0.3)  # a second record would be written by now
+        records = self.records()
+        self.assertEqual([r["call_id"] for r in records], [call.call_id])
+        r = records[0]
+        bob_contact = "sip:bob@127.0.0.1:%d" % self.bob.port
+        carol_contact = "sip:carol@127.0.0.1:%d" % carol.port
+        self.assertEqual((r["outcome"], r["ended_by"], r["final_status"], r["final_reason"]),
+                         ("answered", "caller", 200, "OK"))
+        self.assertEqual((r["caller"], r["callee"], r["callee_name"]),
+                         ("sip:alice@127.0.0.1", "sip:bob@127.0.0.1", "Bob"))
+        self.assertEqual((r["forwarded_to"], r["forward_reason"]), ("sip:carol@127.0.0.1", "busy"))
+        self.assertEqual(r["branches"], [bob_contact, carol_contact])
+        self.assertEqual((r["answered_by"], r["to_tag"]), (carol_contact, "ca1"))
+        self.assertEqual((r["state"], r["cancelled"]), ("ended", False))
+
+        with open(os.path.join(self.var, "calls.jsonl")) as f:
+            events = [json.loads(line) for line in f]
+        self.assertEqual([e["event"] for e in events], ["started", "updated", "ringing", "answered",
+                                                        "ended"])
+        self.assertEqual({e["call_id"] for e in events}, {call.call_id})
+        with open(os.path.join(self.var, "calls.log")) as f:
+            text = [line.rstrip("\n")[20:] for line in f]
+        self.assertEqual(text[:4], ["Alice called Bob (call %s)" % call.call_id,
+                                    "call to Bob forwarded to carol@127.0.0.1 (busy) (call %s)"
+                                    % call.call_id,
+                                    "Bob is ringing (call %s)" % call.call_id,
+                                    "Bob answered (call %s)" % call.call_id])
+        self.assertEqual(len(text), 5)
 
 
 class CallLogShutdownTest(CallLogTestBase):
