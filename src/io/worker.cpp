@@ -65,7 +65,9 @@ void Worker::arm(TimePoint due) {
 void Worker::on_tick() {
     armed_.reset();
     wheel_.advance();
-    if (auto due = wheel_.next_due(); due && !armed_) {
+    // A timer scheduled while advancing armed the loop for itself, which may be later than
+    // one already waiting in the wheel.
+    if (auto due = wheel_.next_due(); due && (!armed_ || *due < *armed_)) {
         arm(*due);
     }
 }
