@@ -1,5 +1,7 @@
 #include "txn/server_non_invite.h"
 
+#include <algorithm>
+
 #include "txn/table.h"
 
 namespace sb::txn {
@@ -29,15 +31,28 @@ void ServerNonInvite::on_send(int status) {
     Duration j = table_.config().timer_j(reliable());
     if (j == Duration::zero()) {
         terminate();
-    } else {
-        start_timer(TimerName::J, j);
+        return;
     }
+    // Completed only answers retransmissions with the last response, for 64*T1: the request
+    // (most of the memory of a transaction) goes at the first of Timer J's two steps, once
+    // whoever answered it is surely off the stack.
+    j_after_release_ = j - std::min(j, table_.config().t1);
+    start_timer(TimerName::J, j - j_after_release_);
 }
 
 void ServerNonInvite::on_timer(std::uint32_t tag) {
-    if (static_cast<TimerName>(tag) == TimerName::J) {
-        terminate();
+    if (static_cast<TimerName>(tag) != TimerName::J) {
+        return;
     }
+    if (!request_released_) {
+        request_ = sip::Message{};
+        request_released_ = true;
+        if (j_after_release_ > Duration::zero()) {
+            start_timer(TimerName::J, j_after_release_);
+            return;
+        }
+    }
+    terminate();
 }
 
 }  // namespace sb::txn

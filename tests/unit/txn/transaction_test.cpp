@@ -120,6 +120,26 @@ TEST_F(TransactionTest, NonInviteServerAbsorbsRetransmissionsAndResendsTheFinalR
     EXPECT_EQ(user.requests.size(), 2u);
 }
 
+TEST_F(TransactionTest, CompletedNonInviteServerKeepsOnlyItsResponse) {
+    std::string req = request("REGISTER", "z9hG4bKn2");
+    receive(req);
+    ASSERT_EQ(user.requests.size(), 1u);
+    ServerTransaction* st = table.find_server(user.requests[0]);
+    st->respond(200);
+    EXPECT_FALSE(st->request().bytes().empty());  // whoever answered may still read it
+    advance(config.t1 + 20ms);
+    ASSERT_EQ(table.server_count(), 1u);
+    EXPECT_TRUE(st->request().bytes().empty());  // released: Completed needs only the 200
+    receive(req);
+    ASSERT_EQ(sender.count(), 2u);
+    EXPECT_EQ(sender.sent[0].bytes, sender.sent[1].bytes);
+    EXPECT_EQ(user.requests.size(), 1u);
+    advance(config.timer_j(false) - config.t1 - 100ms);
+    EXPECT_EQ(table.server_count(), 1u);  // Timer J in all is still 64*T1
+    advance(200ms);
+    EXPECT_EQ(table.server_count(), 0u);
+}
+
 TEST_F(TransactionTest, ResponsesGoToTheSentByPortWithoutRport) {
     source.remote.set_port(40000);
     user.auto_status = 200;
