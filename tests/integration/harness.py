@@ -40,6 +40,19 @@ def free_port(kind=socket.SOCK_DGRAM, host="127.0.0.1", also_tcp=False):
     raise RuntimeError("no free port")
 
 
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
+                     "runtime error:")
+
+
+def sanitizer_report(text):
+    """The first sanitizer report in a server's output (sanitizer builds), or None."""
+    starts = [text.find(m) for m in SANITIZER_MARKERS if m in text]
+    if not starts:
+        return None
+    start = text.rfind("\n", 0, min(starts)) + 1
+    return text[start:start + 6000]
+
+
 class Switchboard:
     """One switchboard process with its own data directory."""
 
@@ -120,6 +133,9 @@ class Switchboard:
         self.proc = None
         self.udp_port = self.tcp_port = None
         self.log.close()
+        report = sanitizer_report(self.output())
+        if report:
+            raise AssertionError("the server's sanitizer reported a problem:\n" + report)
         return code
 
     def kill9(self):
