@@ -5,8 +5,9 @@ usage: memory.py --name NAME --port PORT [--users N] [--reg-rate R] [--calls C] 
                  [--out DIR] -- PROXY COMMAND...
 
 1. Starts the proxy and reads its footprint (PSS summed over its processes).
-2. Registers N distinct users (default 100000) and reads it again: the difference over N is
-   the memory per registered contact.
+2. Registers N distinct users (default 100000) and reads it again, right away (completed
+   transactions still absorbing retransmissions) and once they have ended (--settle): the
+   difference over N is the memory per registered contact.
 3. Starts the SIPp callee, then calls at a steady rate with a long hold between ACK and BYE,
    so C calls (default 10000) are up at once, and reads it once they are: the difference over
    the calls in progress (the caller SIPp's CurrentCall) is the memory per active call.
@@ -41,6 +42,8 @@ def main():
     ap.add_argument("--reg-rate", type=int, default=4000)
     ap.add_argument("--calls", type=int, default=10000, help="calls up at once")
     ap.add_argument("--call-rate", type=int, default=400)
+    ap.add_argument("--settle", type=float, default=40,
+                    help="seconds after the registrations before the second reading (transactions end)")
     ap.add_argument("--sipp-base", type=int, default=5100)
     ap.add_argument("--max-seconds", type=int, default=600)
     a = ap.parse_args(argv)
@@ -79,8 +82,14 @@ def main():
         os.remove(users)
         ok = bench.num(last, "SuccessfulCall(C)")
         time.sleep(2)
+        loaded = bench.mem_kb(b.proxy_pids())
+        emit({"metric": "memory_registering", "users": a.users, "ok": ok, "sipp_rc": rc_reg, **loaded,
+              "bytes_per_contact": round((loaded["pss_kb_sum"] - base["pss_kb_sum"]) * 1024 / max(ok, 1))})
+        # Completed transactions linger 64*T1 (32 s) to absorb retransmissions; then only the
+        # bindings are left.
+        time.sleep(a.settle)
         registered = bench.mem_kb(b.proxy_pids())
-        emit({"metric": "memory_registered", "users": a.users, "ok": ok, "sipp_rc": rc_reg, **registered,
+        emit({"metric": "memory_registered", "users": a.users, "ok": ok, "settle_s": a.settle, **registered,
               "bytes_per_contact": round((registered["pss_kb_sum"] - base["pss_kb_sum"]) * 1024 / max(ok, 1))})
 
         b.start_uas()
