@@ -94,22 +94,48 @@ Field text(std::string key, Get get) {
             }};
 }
 
+template <class T>
+std::string allowed_names(const std::map<std::string, T>& options) {
+    std::string allowed;
+    for (const auto& [name, value] : options) {
+        allowed += (allowed.empty() ? "" : ", ") + ("\"" + name + "\"");
+    }
+    return allowed;
+}
+
 template <class T, class Get>
 Field choice(std::string key, Get get, std::map<std::string, T> options) {
     return {std::move(key), [get, options](const toml::node& n, ServerConfig& c) -> std::string {
                 auto v = n.value_exact<std::string>();
-                std::string allowed;
-                for (const auto& [name, value] : options) {
-                    allowed += (allowed.empty() ? "" : ", ") + ("\"" + name + "\"");
-                }
                 if (!v) {
-                    return "expected one of " + allowed;
+                    return "expected one of " + allowed_names(options);
                 }
                 auto it = options.find(*v);
                 if (it == options.end()) {
-                    return "\"" + *v + "\" is not one of " + allowed;
+                    return "\"" + *v + "\" is not one of " + allowed_names(options);
                 }
                 get(c) = it->second;
+                return {};
+            }};
+}
+
+/// A table of "domain" = "mode" (names lower-cased), one of `options` each.
+template <class T, class Get>
+Field per_domain(std::string key, Get get, std::map<std::string, T> options) {
+    return {std::move(key), [get, options](const toml::node& n, ServerConfig& c) -> std::string {
+                const toml::table* t = n.as_table();
+                if (t == nullptr) {
+                    return "expected a table of \"domain\" = one of " + allowed_names(options);
+                }
+                for (const auto& [domain, value] : *t) {
+                    auto v = value.template value_exact<std::string>();
+                    auto it = v ? options.find(*v) : options.end();
+                    if (it == options.end()) {
+                        return "\"" + std::string(domain.str()) + "\": expected one of " +
+                               allowed_names(options);
+                    }
+                    get(c)[to_lower(domain.str())] = it->second;
+                }
                 return {};
             }};
 }
@@ -242,25 +268,11 @@ const std::vector<Field>& fields() {
                                             {"required", auth::AuthMode::Required}}));
         f.push_back(seconds("auth.nonce_lifetime",
                             [](ServerConfig& c) -> auto& { return c.auth.nonce_lifetime; }, 1, 86400));
-        f.push_back({"auth.domains", [](const toml::node& n, ServerConfig& c) -> std::string {
-                         const toml::table* t = n.as_table();
-                         if (t == nullptr) {
-                             return "expected a table of \"domain\" = \"off|users|required\"";
-                         }
-                         for (const auto& [domain, value] : *t) {
-                             auto mode = value.value_exact<std::string>();
-                             static const std::map<std::string, auth::AuthMode> modes = {
-                                 {"off", auth::AuthMode::Off},
-                                 {"users", auth::AuthMode::Users},
-                                 {"required", auth::AuthMode::Required}};
-                             if (!mode || modes.count(*mode) == 0) {
-                                 return "\"" + std::string(domain.str()) +
-                                        "\": expected \"off\", \"users\" or \"required\"";
-                             }
-                             c.auth.domains[to_lower(domain.str())] = modes.at(*mode);
-                         }
-                         return {};
-                     }});
+        f.push_back(per_domain<auth::AuthMode>(
+            "auth.domains", [](ServerConfig& c) -> auto& { return c.auth.domains; },
+            {{"off", auth::AuthMode::Off},
+             {"users", auth::AuthMode::Users},
+             {"required", auth::AuthMode::Required}}));
         f.push_back({"dns.servers", [](const toml::node& n, ServerConfig& c) -> std::string {
                          std::vector<std::string> servers;
                          if (auto err = string_array(n, servers); !err.empty()) {
@@ -291,25 +303,11 @@ const std::vector<Field>& fields() {
                                         {{"stateful", proxy::Mode::Stateful},
                                          {"stateless", proxy::Mode::Stateless},
                                          {"redirect", proxy::Mode::Redirect}}));
-        f.push_back({"proxy.domains", [](const toml::node& n, ServerConfig& c) -> std::string {
-                         const toml::table* t = n.as_table();
-                         if (t == nullptr) {
-                             return "expected a table of \"domain\" = \"stateful|stateless|redirect\"";
-                         }
-                         for (const auto& [domain, value] : *t) {
-                             auto mode = value.value_exact<std::string>();
-                             static const std::map<std::string, proxy::Mode> modes = {
-                                 {"stateful", proxy::Mode::Stateful},
-                                 {"stateless", proxy::Mode::Stateless},
-                                 {"redirect", proxy::Mode::Redirect}};
-                             if (!mode || modes.count(*mode) == 0) {
-                                 return "\"" + std::string(domain.str()) +
-                                        "\": expected \"stateful\", \"stateless\" or \"redirect\"";
-                             }
-                             c.proxy.domains[to_lower(domain.str())] = modes.at(*mode);
-                         }
-                         return {};
-                     }});
+        f.push_back(per_domain<proxy::Mode>(
+            "proxy.domains", [](ServerConfig& c) -> auto& { return c.proxy.domains; },
+            {{"stateful", proxy::Mode::Stateful},
+             {"stateless", proxy::Mode::Stateless},
+             {"redirect", proxy::Mode::Redirect}}));
         f.push_back(boolean("proxy.record_route", [](ServerConfig& c) -> auto& { return c.proxy.record_route; }));
         f.push_back(boolean("proxy.allow_relay", [](ServerConfig& c) -> auto& { return c.proxy.allow_relay; }));
         f.push_back(choice<proxy::NatMode>("proxy.nat", [](ServerConfig& c) -> auto& { return c.proxy.nat; },
