@@ -57,20 +57,6 @@ void KeepAlive::on_timer(std::uint32_t) {
     schedule(std::chrono::duration_cast<Duration>(config_.keepalive_interval));
 }
 
-std::size_t KeepAlive::ping_all() {
-    const std::int64_t now = clock_.unix_seconds();
-    auto aors = store_.aors(now);
-    if (!aors) {
-        return 0;
-    }
-    round_ = std::move(*aors);
-    next_ = 0;
-    std::size_t sent = ping_slice(round_.size(), now);
-    round_.clear();
-    next_ = 0;
-    return sent;
-}
-
 std::size_t KeepAlive::ping_slice(std::size_t count, std::int64_t now) {
     std::size_t sent = 0;
     for (std::size_t end = std::min(round_.size(), next_ + count); next_ < end; ++next_) {

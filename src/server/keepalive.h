@@ -25,9 +25,6 @@ public:
     void start();
     void stop();
     void on_timer(std::uint32_t tag) override;
-    /// Pings every NATed contact once now; returns how many were pinged.
-    std::size_t ping_all();
-
 private:
     /// Pings the NATed contacts of the next `count` users of the round; how many were pinged.
     std::size_t ping_slice(std::size_t count, std::int64_t now);
