@@ -53,6 +53,15 @@ def sanitizer_report(text):
     return text[start:start + 6000]
 
 
+def thread_state(pid, tid):
+    """The one-letter scheduler state of a thread; "T" for one gone before it is read."""
+    try:
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "T"
+
+
 class Switchboard:
     """One switchboard process with its own data directory."""
 
@@ -118,6 +127,22 @@ class Switchboard:
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
+
+    def pause(self, timeout=5.0):
+        """Stops the process and returns once every thread of it is stopped: kill() only
+        queues SIGSTOP, and a busy machine may let a worker read a few more datagrams."""
+        pid = self.proc.pid
+        os.kill(pid, signal.SIGSTOP)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if all(thread_state(pid, tid) in ("T", "t") for tid in os.listdir("/proc/%d/task" % pid)):
+                return
+            time.sleep(0.005)
+        raise RuntimeError("switchboard did not stop within %.1f s" % timeout)
+
+    def resume(self):
+        if self.alive():
+            os.kill(self.proc.pid, signal.SIGCONT)
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.proc is None:

@@ -11,7 +11,6 @@ burst 20, 3 failures, 3 s bans) so each test takes seconds; every wait is a boun
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -288,13 +287,9 @@ class OverloadTest(unittest.TestCase):
     def setUp(self):
         self.sb = Switchboard(config=self.CONFIG).start()
         self.addCleanup(self.sb.cleanup)
-        self.addCleanup(self.resume)
+        self.addCleanup(self.sb.resume)
         self.peer = Peer("127.0.0.1")
         self.addCleanup(self.peer.close)
-
-    def resume(self):
-        if self.sb.alive():
-            os.kill(self.sb.proc.pid, signal.SIGCONT)
 
     def registered(self, user):
         r = register(user, None, self.sb.udp_port, self.peer)
@@ -305,12 +300,12 @@ class OverloadTest(unittest.TestCase):
         r = register("early", contact, self.sb.udp_port, self.peer)
         self.assertEqual(r.status, 200, r)
 
-        os.kill(self.sb.proc.pid, signal.SIGSTOP)
+        self.sb.pause()
         users = ["late%d" % i for i in range(10)]
         for user in users:
             self.peer.send(self.sb.udp_port, register_text(user, self.peer, self.sb.udp_port))
         time.sleep(0.4)
-        os.kill(self.sb.proc.pid, signal.SIGCONT)
+        self.sb.resume()
         answers = []
         deadline = time.time() + 5
         while len(answers) < len(users) and time.time() < deadline:
