@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "base/strings.h"
 #include "cdr/record.h"
@@ -112,12 +111,14 @@ std::string text_line(CallEventKind kind, std::int64_t at_ms, const Call& call, 
 }
 
 std::string json_line(CallEventKind kind, std::int64_t at_ms, const Call& call) {
-    nlohmann::ordered_json j;
-    j["event"] = dialog::to_string(kind);
-    j["time"] = iso_time(at_ms);
-    j["time_ms"] = at_ms;
+    std::string line;
+    line.reserve(1024);
+    JsonObjectWriter j(line);
+    j.put("event", dialog::to_string(kind));
+    j.put("time", iso_time(at_ms));
+    j.put("time_ms", at_ms);
     append_call(j, call);
-    std::string line = dump(j);
+    j.finish();
     line += '\n';
     return line;
 }

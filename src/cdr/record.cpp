@@ -23,14 +23,84 @@ std::tm broken_down(std::int64_t unix_ms, bool utc) {
     return tm;
 }
 
-void put_time(nlohmann::ordered_json& out, const char* text_key, const char* ms_key,
-              std::int64_t unix_ms) {
+// The fields of a call land in either a JSON tree (exports) or straight in a line of text
+// (calls.jsonl); one list of fields serves both.
+class TreeSink {
+public:
+    explicit TreeSink(nlohmann::ordered_json& out) : out_(out) {}
+    template <class T>
+    void put(const char* key, const T& value) { out_[key] = value; }
+    void put_null(const char* key) { out_[key] = nullptr; }
+    void put_raw(const char* key, std::string_view json) { out_[key] = nlohmann::ordered_json::parse(json); }
+    void put_strings(const char* key, const std::vector<std::string>& items) { out_[key] = items; }
+
+private:
+    nlohmann::ordered_json& out_;
+};
+
+template <class Sink>
+void put_time(Sink& out, const char* text_key, const char* ms_key, std::int64_t unix_ms) {
     if (unix_ms == 0) {
-        out[text_key] = nullptr;
-        out[ms_key] = nullptr;
+        out.put_null(text_key);
+        out.put_null(ms_key);
     } else {
-        out[text_key] = iso_time(unix_ms);
-        out[ms_key] = unix_ms;
+        out.put(text_key, iso_time(unix_ms));
+        out.put(ms_key, unix_ms);
+    }
+}
+
+template <class Sink, class Name>
+void put_name(Sink& out, const char* key, bool absent, Name name) {
+    if (absent) {
+        out.put_null(key);
+    } else {
+        out.put(key, dialog::to_string(name));
+    }
+}
+
+template <class Sink>
+void put_call(Sink& out, const dialog::Call& c) {
+    out.put("call_id", c.call_id);
+    out.put("caller", c.caller);
+    out.put("caller_name", c.caller_name);
+    out.put("callee", c.callee);
+    out.put("callee_name", c.callee_name);
+    out.put("source", c.source);
+    out.put("from_tag", c.from_tag);
+    out.put("to_tag", c.to_tag);
+    put_time(out, "invite_time", "invite_ms", c.invite_ms);
+    put_time(out, "ringing_time", "ringing_ms", c.ringing_ms);
+    put_time(out, "answered_time", "answered_ms", c.answered_ms);
+    put_time(out, "ended_time", "ended_ms", c.ended_ms);
+    out.put("talk_seconds", c.talk_seconds());
+    out.put("ring_seconds", c.ring_seconds());
+    out.put("state", dialog::to_string(c.state));
+    put_name(out, "outcome", c.outcome == dialog::Outcome::None, c.outcome);
+    out.put("final_status", c.final_status);
+    out.put("final_reason", c.final_reason);
+    put_name(out, "ended_by", c.ended_by == dialog::Party::None, c.ended_by);
+    out.put("answered_by", c.answered_by);
+    out.put_strings("branches", c.branches);
+    out.put("reinvites", c.reinvites);
+    out.put("transfer_to", c.transfer_to);
+    out.put("referred_by", c.referred_by);
+    out.put("cancelled", c.cancelled);
+    out.put("forwarded_to", c.forwarded_to);
+    out.put("forward_reason", c.forward_reason);
+    if (c.rtp_stats.empty()) {
+        out.put_null("rtp_stats");
+    } else if (nlohmann::json::accept(c.rtp_stats)) {
+        // The relay hands over JSON: kept structured, on one line (line breaks in valid JSON
+        // can only be white space between its tokens).
+        std::string one_line = c.rtp_stats;
+        for (char& ch : one_line) {
+            if (ch == '\n' || ch == '\r') {
+                ch = ' ';
+            }
+        }
+        out.put_raw("rtp_stats", one_line);
+    } else {
+        out.put("rtp_stats", c.rtp_stats);
     }
 }
 
@@ -91,49 +161,11 @@ std::optional<dialog::Party> parse_party(std::string_view text) {
 }
 
 void append_call(nlohmann::ordered_json& out, const dialog::Call& c) {
-    out["call_id"] = c.call_id;
-    out["caller"] = c.caller;
-    out["caller_name"] = c.caller_name;
-    out["callee"] = c.callee;
-    out["callee_name"] = c.callee_name;
-    out["source"] = c.source;
-    out["from_tag"] = c.from_tag;
-    out["to_tag"] = c.to_tag;
-    put_time(out, "invite_time", "invite_ms", c.invite_ms);
-    put_time(out, "ringing_time", "ringing_ms", c.ringing_ms);
-    put_time(out, "answered_time", "answered_ms", c.answered_ms);
-    put_time(out, "ended_time", "ended_ms", c.ended_ms);
-    out["talk_seconds"] = c.talk_seconds();
-    out["ring_seconds"] = c.ring_seconds();
-    out["state"] = dialog::to_string(c.state);
-    if (c.outcome == dialog::Outcome::None) {
-        out["outcome"] = nullptr;
-    } else {
-        out["outcome"] = dialog::to_string(c.outcome);
-    }
-    out["final_status"] = c.final_status;
-    out["final_reason"] = c.final_reason;
-    if (c.ended_by == dialog::Party::None) {
-        out["ended_by"] = nullptr;
-    } else {
-        out["ended_by"] = dialog::to_string(c.ended_by);
-    }
-    out["answered_by"] = c.answered_by;
-    out["branches"] = c.branches;
-    out["reinvites"] = c.reinvites;
-    out["transfer_to"] = c.transfer_to;
-    out["referred_by"] = c.referred_by;
-    out["cancelled"] = c.cancelled;
-    out["forwarded_to"] = c.forwarded_to;
-    out["forward_reason"] = c.forward_reason;
-    if (c.rtp_stats.empty()) {
-        out["rtp_stats"] = nullptr;
-    } else {
-        // The relay hands over JSON; keep it structured when it is, as text when it is not.
-        auto stats = nlohmann::ordered_json::parse(c.rtp_stats, nullptr, false);
-        out["rtp_stats"] = stats.is_discarded() ? nlohmann::ordered_json(c.rtp_stats) : stats;
-    }
+    TreeSink sink(out);
+    put_call(sink, c);
 }
+
+void append_call(JsonObjectWriter& out, const dialog::Call& c) { put_call(out, c); }
 
 std::string dump(const nlohmann::ordered_json& value, int indent) {
     return value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "base/json_writer.h"
 #include "dialog/call.h"
 
 namespace sb::cdr {
@@ -32,6 +33,8 @@ std::optional<dialog::Party> parse_party(std::string_view text);
 /// Appends every field of `call` to `out` (an object), in the order of the calls.db columns.
 /// Times are given twice: ISO 8601 text and Unix milliseconds (null when they never happened).
 void append_call(nlohmann::ordered_json& out, const dialog::Call& call);
+/// The same fields written straight into a line (calls.jsonl), without building a tree.
+void append_call(JsonObjectWriter& out, const dialog::Call& call);
 
 /// Serialises without throwing: invalid UTF-8 in a display name becomes U+FFFD.
 std::string dump(const nlohmann::ordered_json& value, int indent = -1);

@@ -119,6 +119,21 @@ TEST(CallLines, JsonLineParsesAndCarriesTheCall) {
     EXPECT_TRUE(s["rtp_stats"].is_null());
 }
 
+TEST(CallLines, JsonLineHoldsTheSameFieldsAsTheExport) {
+    // calls.jsonl is written without a tree; `switchboard calls --format json` builds one. A
+    // script reading either must see the same object.
+    for (dialog::Call c : {test::full_call("c9"), dialog::Call{}}) {
+        c.rtp_stats = c.rtp_stats.empty() ? "not json" : "{\"lost\":\n 3}";
+        auto line = nlohmann::ordered_json::parse(json_line(CallEventKind::Ended, 1'764'000'000'000, c));
+        nlohmann::ordered_json tree;
+        tree["event"] = "ended";
+        tree["time"] = iso_time(1'764'000'000'000);
+        tree["time_ms"] = 1'764'000'000'000;
+        append_call(tree, c);
+        EXPECT_EQ(line, tree);
+    }
+}
+
 TEST(Record, OutcomeNamesParseInEverySpelling) {
     EXPECT_EQ(parse_outcome("no answer"), Outcome::NoAnswer);
     EXPECT_EQ(parse_outcome("no-answer"), Outcome::NoAnswer);
