@@ -15,6 +15,7 @@
 
 #include "calls_command.h"
 #include "cli.h"
+#include "huge_page_heap.h"
 #include "user_commands.h"
 #include "config/loader.h"
 #include "server/server.h"
@@ -98,5 +99,6 @@ int main(int argc, char** argv) {
         fmt::print("{}: ok\n", check_file);
         return 0;
     }
+    sb::app::restart_with_huge_page_heap(argv);
     return run(flags);
 }
