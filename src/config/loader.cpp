@@ -400,18 +400,18 @@ const Field* find_field(std::string_view key) {
     return nullptr;
 }
 
-// A per-domain proxy mode for a domain we do not serve would never apply: a typo. Checked
-// once the whole file is read, since [server] may come after [proxy.domains].
-void check_proxy_domains(const toml::table& doc, const ServerConfig& c,
-                         std::vector<std::pair<std::uint32_t, std::string>>& found) {
-    const toml::table* table = doc.at_path("proxy.domains").as_table();
+// A per-domain setting ([proxy.domains], [auth.domains]) for a domain we do not serve would
+// never apply: a typo. Checked once the whole file is read, since [server] may come after it.
+void check_domain_table(const toml::table& doc, const char* path, const ServerConfig& c,
+                        std::vector<std::pair<std::uint32_t, std::string>>& found) {
+    const toml::table* table = doc.at_path(path).as_table();
     if (table == nullptr || c.domains.empty()) {
         return;  // no table here, or every domain is served
     }
     for (const auto& [domain, value] : *table) {
         if (std::find(c.domains.begin(), c.domains.end(), to_lower(domain.str())) == c.domains.end()) {
             found.emplace_back(domain.source().begin.line,
-                               fmt::format("proxy.domains: \"{}\" is not one of server.domains",
+                               fmt::format("{}: \"{}\" is not one of server.domains", path,
                                            domain.str()));
         }
     }
@@ -506,7 +506,8 @@ Expected<void, std::vector<std::string>> load_text(std::string_view text, const 
             }
         }
     }
-    check_proxy_domains(doc, config, found);
+    check_domain_table(doc, "proxy.domains", config, found);
+    check_domain_table(doc, "auth.domains", config, found);
     std::stable_sort(found.begin(), found.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<std::string> errors;

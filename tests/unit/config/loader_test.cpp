@@ -86,6 +86,14 @@ TEST(Config, ProxyDomainErrorsNameFileLineAndKey) {
     ASSERT_EQ(r.error().size(), 1u);
     EXPECT_EQ(r.error()[0], "u.toml:5: proxy.domains: \"typo.example\" is not one of server.domains");
 
+    ServerConfig a = defaults();
+    auto auth = load_text("[auth.domains]\n\"pbx.example\" = \"required\"\n\"pbx.exmaple\" = \"off\"\n"
+                          "[server]\ndomains = [\"pbx.example\"]\n",
+                          "a.toml", a);
+    ASSERT_FALSE(auth.has_value());
+    ASSERT_EQ(auth.error().size(), 1u);
+    EXPECT_EQ(auth.error()[0], "a.toml:3: auth.domains: \"pbx.exmaple\" is not one of server.domains");
+
     ServerConfig m = defaults();
     auto mode = load_text("[proxy]\ndomains = { \"pbx.example\" = \"fast\" }\n", "m.toml", m);
     ASSERT_FALSE(mode.has_value());
