@@ -26,7 +26,7 @@ void add_calls_command(CLI::App& app, CallsFlags& f) {
                       "calls that started before this time (a date alone includes that day)");
     calls->add_option("--outcome", f.outcome,
                       "answered, declined, busy, cancelled, no-answer, not-found, unavailable, "
-                      "failed or interrupted");
+                      "redirected, failed or interrupted");
     calls->add_option("--format", f.format, "table (for people), csv or json")
         ->check(CLI::IsMember({"table", "csv", "json"}))
         ->capture_default_str();
@@ -62,7 +62,7 @@ int run_calls_command(const CallsFlags& f) {
         if (!filter.outcome || *filter.outcome == dialog::Outcome::None) {
             return fail_with("--outcome '" + f.outcome +
                              "': expected answered, declined, busy, cancelled, no-answer, "
-                             "not-found, unavailable, failed or interrupted");
+                             "not-found, unavailable, redirected, failed or interrupted");
         }
     }
     auto query = cdr::CallQuery::open(f.data_dir + "/calls.db");

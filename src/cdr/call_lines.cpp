@@ -49,6 +49,13 @@ std::string ended(const Call& c) {
         case Outcome::NoAnswer: return "no answer from " + callee_of(c);
         case Outcome::NotFound: return callee_of(c) + " not found";
         case Outcome::Unavailable: return callee_of(c) + " is unavailable (not registered)";
+        case Outcome::Redirected:
+            if (!c.forwarded_to.empty()) {
+                return fmt::format("call to {} redirected to {} ({} {})", callee_of(c),
+                                   target_of(c.forwarded_to), c.final_status, c.final_reason);
+            }
+            return fmt::format("call to {} redirected ({} {})", callee_of(c), c.final_status,
+                               c.final_reason);
         case Outcome::Failed:
             return fmt::format("call failed: {} {}", c.final_status, c.final_reason);
         case Outcome::Interrupted: return "call interrupted (server stopped)";

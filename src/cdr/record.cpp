@@ -141,7 +141,8 @@ std::optional<dialog::Outcome> parse_outcome(std::string_view text) {
     }
     using dialog::Outcome;
     for (Outcome o : {Outcome::Answered, Outcome::Declined, Outcome::Busy, Outcome::Cancelled,
-                      Outcome::NoAnswer, Outcome::NotFound, Outcome::Unavailable, Outcome::Failed,
+                      Outcome::NoAnswer, Outcome::NotFound, Outcome::Unavailable, Outcome::Redirected,
+                      Outcome::Failed,
                       Outcome::Interrupted, Outcome::None}) {
         if (wanted == dialog::to_string(o)) {
             return o;

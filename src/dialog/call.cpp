@@ -22,6 +22,7 @@ std::string_view to_string(Outcome o) {
         case Outcome::NoAnswer: return "no answer";
         case Outcome::NotFound: return "not found";
         case Outcome::Unavailable: return "unavailable";
+        case Outcome::Redirected: return "redirected";
         case Outcome::Failed: return "failed";
         case Outcome::Interrupted: return "interrupted";
     }

@@ -20,6 +20,7 @@ enum class Outcome : std::uint8_t {
     NoAnswer,     // nobody answered in time (408, 480 after ringing, Timer C)
     NotFound,     // 404 / 604 / 484: no such user or unreachable by name
     Unavailable,  // 480 without ringing: the user is not registered
+    Redirected,   // 3xx: the caller was told where to call instead (forwarded_to says where)
     Failed,       // any other final response (the code says which)
     Interrupted,  // the server stopped while the call was ringing or talking
 };

@@ -42,7 +42,11 @@ Outcome outcome_of(int status, bool rang, bool cancelled) {
         case 604: return Outcome::NotFound;
         case 480: return rang ? Outcome::NoAnswer : Outcome::Unavailable;
         case 408: return Outcome::NoAnswer;
-        default: return cancelled ? Outcome::Cancelled : Outcome::Failed;
+        default:
+            if (status >= 300 && status < 400) {
+                return Outcome::Redirected;
+            }
+            return cancelled ? Outcome::Cancelled : Outcome::Failed;
     }
 }
 

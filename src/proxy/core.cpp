@@ -216,6 +216,14 @@ bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Targe
         }
         return false;
     };
+    // A 302 from here: the call log learns where the caller was sent.
+    auto redirect_to = [&](std::string_view where, std::string contact_lines) {
+        if (st != nullptr && deps_.observer != nullptr &&
+            request.method() == sip::Method::Invite && request.to_tag().empty()) {
+            deps_.observer->on_forwarded(request, where, "redirect");
+        }
+        return answer(302, {}, contact_lines);
+    };
     // A Route set left after ours: forward along it, Request-URI untouched (§16.6 step 7).
     if (!plan.next_route.empty()) {
         auto next = sip::parse_uri(plan.next_route);
@@ -273,7 +281,7 @@ bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Targe
         }
         if (policy.always) {
             if (redirect) {
-                return answer(302, {}, redirect_contact(policy.always->target));
+                return redirect_to(policy.always->target, redirect_contact(policy.always->target));
             }
             std::vector<std::string> visited{aor};
             if (!forward_targets(*policy.always, visited, targets)) {
@@ -289,7 +297,8 @@ bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Targe
         }
         if (bindings->empty()) {
             if (policy.on_unavailable && redirect) {
-                return answer(302, {}, redirect_contact(policy.on_unavailable->target));
+                return redirect_to(policy.on_unavailable->target,
+                                   redirect_contact(policy.on_unavailable->target));
             }
             if (policy.on_unavailable) {
                 std::vector<std::string> visited{aor};
@@ -307,7 +316,7 @@ bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Targe
             fallbacks->original = aor;
         }
         if (redirect) {
-            return answer(302, {}, redirect_contacts(*bindings));
+            return redirect_to((*bindings)[0].contact, redirect_contacts(*bindings));
         }
         targets = targets_from(*bindings, deps_.config.nat);
         if (targets.empty()) {

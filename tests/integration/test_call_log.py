@@ -488,6 +488,30 @@ class CallLogForwardTest(CallLogTestBase):
         self.assertEqual(len(text), 5)
 
 
+    def test_a_redirected_call_says_where_the_caller_was_sent(self):
+        self.user("add", "bob@127.0.0.1", "--no-password")
+        self.user("set", "bob@127.0.0.1", "--redirect", "true")
+
+        call = Call(self)
+        call.invite()
+        call.alice_gets_final(302)
+
+        records = self.wait_for_records(1)
+        self.assertEqual(len(records), 1, records)
+        r = records[0]
+        bob_contact = "sip:bob@127.0.0.1:%d" % self.bob.port
+        self.assertEqual((r["outcome"], r["ended_by"], r["final_status"], r["final_reason"]),
+                         ("redirected", None, 302, "Moved Temporarily"))
+        self.assertEqual((r["forwarded_to"], r["forward_reason"]), (bob_contact, "redirect"))
+        self.assertEqual(r["branches"], [])
+        self.assertEqual([x["call_id"] for x in self.records("--outcome", "redirected")],
+                         [call.call_id])
+        with open(os.path.join(self.var, "calls.log")) as f:
+            text = [line.rstrip("\n")[20:] for line in f]
+        self.assertEqual(text[-1], "call to Bob redirected to bob@127.0.0.1:%d (302 Moved "
+                                   "Temporarily) (call %s)" % (self.bob.port, call.call_id))
+
+
 class CallLogShutdownTest(CallLogTestBase):
     def test_calls_going_on_at_shutdown_are_logged_as_interrupted(self):
         talking = Call(self)

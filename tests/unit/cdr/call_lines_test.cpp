@@ -60,6 +60,12 @@ TEST(CallLines, EveryOutcomeReadsAsASentence) {
               "call failed: 500 Server Internal Error (call c1)");
     EXPECT_EQ(ended(Outcome::Interrupted, 200, "OK", Party::None),
               "call interrupted (server stopped) (call c1)");
+    EXPECT_EQ(ended(Outcome::Redirected, 302, "Moved Temporarily", Party::None),
+              "call to Bob redirected (302 Moved Temporarily) (call c1)");
+    dialog::Call moved = ended_call("c1", Outcome::Redirected, 302, "Moved Temporarily", Party::None);
+    moved.forwarded_to = "sip:bob@192.0.2.7:5062";
+    EXPECT_EQ(describe(CallEventKind::Ended, moved),
+              "call to Bob redirected to bob@192.0.2.7:5062 (302 Moved Temporarily) (call c1)");
 }
 
 TEST(CallLines, ForwardingIsAnUpdate) {
@@ -139,6 +145,7 @@ TEST(Record, OutcomeNamesParseInEverySpelling) {
     EXPECT_EQ(parse_outcome("no-answer"), Outcome::NoAnswer);
     EXPECT_EQ(parse_outcome("NOT_FOUND"), Outcome::NotFound);
     EXPECT_EQ(parse_outcome("busy"), Outcome::Busy);
+    EXPECT_EQ(parse_outcome("redirected"), Outcome::Redirected);
     EXPECT_FALSE(parse_outcome("sleepy").has_value());
     EXPECT_EQ(person("", "sip:bob@example.com"), "bob@example.com");
     EXPECT_EQ(person("Bob", "sip:bob@example.com"), "Bob");

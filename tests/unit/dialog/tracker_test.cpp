@@ -119,6 +119,8 @@ INSTANTIATE_TEST_SUITE_P(
                       OutcomeCase{480, false, false, Outcome::Unavailable, Party::None},
                       OutcomeCase{480, true, false, Outcome::NoAnswer, Party::Timeout},
                       OutcomeCase{404, false, false, Outcome::NotFound, Party::None},
+                      OutcomeCase{302, false, false, Outcome::Redirected, Party::None},
+                      OutcomeCase{380, true, false, Outcome::Redirected, Party::None},
                       OutcomeCase{500, false, false, Outcome::Failed, Party::None}));
 
 TEST_F(TrackerTest, ChallengeIsNotACall) {
