@@ -794,5 +794,39 @@ class SipsakTest(unittest.TestCase):
             sb.cleanup()
 
 
+
+def process_environment(pid):
+    with open("/proc/%d/environ" % pid, "rb") as f:
+        return dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
+
+
+class HugePageHeapTest(unittest.TestCase):
+    """`switchboard run` restarts itself in place with glibc told to use transparent huge pages
+    for its heap, keeps its name and pid, and leaves an operator's GLIBC_TUNABLES alone."""
+
+    def run_with(self, tunables):
+        saved = os.environ.pop("GLIBC_TUNABLES", None)
+        if tunables is not None:
+            os.environ["GLIBC_TUNABLES"] = tunables
+        try:
+            sb = Switchboard().start()
+        finally:
+            os.environ.pop("GLIBC_TUNABLES", None)
+            if saved is not None:
+                os.environ["GLIBC_TUNABLES"] = saved
+        self.addCleanup(sb.cleanup)
+        env = process_environment(sb.proc.pid)
+        with open("/proc/%d/comm" % sb.proc.pid) as f:
+            self.assertEqual(f.read().strip(), "switchboard")
+        return env.get(b"GLIBC_TUNABLES")
+
+    def test_heap_on_huge_pages_unless_the_operator_chose(self):
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            if "[never]" in f.read():
+                self.skipTest("transparent huge pages are off in this kernel")
+        self.assertEqual(self.run_with(None), b"glibc.malloc.hugetlb=1")
+        self.assertEqual(self.run_with(""), b"")
+        self.assertEqual(self.run_with("glibc.malloc.arena_max=2"), b"glibc.malloc.arena_max=2")
+
 if __name__ == "__main__":
     unittest.main()
