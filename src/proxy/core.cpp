@@ -217,7 +217,7 @@ bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Targe
         return false;
     };
     // A 302 from here: the call log learns where the caller was sent.
-    auto redirect_to = [&](std::string_view where, std::string contact_lines) {
+    auto redirect_to = [&](std::string_view where, std::string_view contact_lines) {
         if (st != nullptr && deps_.observer != nullptr &&
             request.method() == sip::Method::Invite && request.to_tag().empty()) {
             deps_.observer->on_forwarded(request, where, "redirect");
