@@ -95,6 +95,7 @@ ServerTransaction::ServerTransaction(TransactionTable& table, TxnId id, std::str
     : Transaction(table, id, std::move(key), transport::is_stream(source.transport)),
       request_(std::move(request)),
       source_(source),
+      reply_to_(response_destination(request_, source)),
       local_tag_(random_tag()) {
     response_via_ = sip::annotate_via(request_.top_via(), source.remote.ip(), source.remote.port());
     if (response_via_.empty()) {
@@ -141,13 +142,13 @@ void ServerTransaction::send_response(std::string bytes, int status) {
     }
     last_response_ = std::move(bytes);
     last_status_ = status;
-    table_.sender().send(response_destination(request_, source_), last_response_);
+    table_.sender().send(reply_to_, last_response_);
     on_send(status);
 }
 
 void ServerTransaction::resend_last() {
     if (!last_response_.empty()) {
-        table_.sender().send(response_destination(request_, source_), last_response_);
+        table_.sender().send(reply_to_, last_response_);
     }
 }
 

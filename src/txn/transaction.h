@@ -110,6 +110,7 @@ protected:
 
     sip::Message request_;
     transport::Source source_;
+    transport::Destination reply_to_;  // where responses go (§18.2.2), fixed on arrival
     std::string response_via_;
     std::string last_response_;
     std::string local_tag_;

@@ -140,6 +140,30 @@ TEST_F(TransactionTest, CompletedNonInviteServerKeepsOnlyItsResponse) {
     EXPECT_EQ(table.server_count(), 0u);
 }
 
+TEST_F(TransactionTest, ResponsesToLateRetransmissionsGoWhereTheFirstWent) {
+    // The request is released after T1; where its responses go must not depend on it.
+    source.remote = *transport::Endpoint::from("198.51.100.7", 40001);
+    const std::string with_rport =
+        "REGISTER sip:b SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bKlate1;rport\r\n"
+        "To: <sip:a@b>\r\nFrom: <sip:a@b>;tag=1\r\nCall-ID: late1\r\nCSeq: 1 REGISTER\r\n\r\n";
+    const std::string without_rport =
+        "REGISTER sip:b SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5070;branch=z9hG4bKlate2\r\n"
+        "To: <sip:a@b>\r\nFrom: <sip:a@b>;tag=1\r\nCall-ID: late2\r\nCSeq: 1 REGISTER\r\n\r\n";
+    user.auto_status = 200;
+    receive(with_rport);
+    receive(without_rport);
+    ASSERT_EQ(sender.count(), 2u);
+    advance(config.t1 + 20ms);
+    receive(with_rport);
+    receive(without_rport);
+    ASSERT_EQ(sender.count(), 4u);
+    EXPECT_EQ(user.requests.size(), 2u);
+    EXPECT_EQ(sender.sent[2].to.remote.to_string(), "198.51.100.7:40001");
+    EXPECT_EQ(sender.sent[3].to.remote.to_string(), "198.51.100.7:5070");
+    EXPECT_EQ(sender.sent[2].bytes, sender.sent[0].bytes);
+    EXPECT_EQ(sender.sent[3].bytes, sender.sent[1].bytes);
+}
+
 TEST_F(TransactionTest, ResponsesGoToTheSentByPortWithoutRport) {
     source.remote.set_port(40000);
     user.auto_status = 200;
