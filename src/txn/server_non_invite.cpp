@@ -45,7 +45,7 @@ void ServerNonInvite::on_timer(std::uint32_t tag) {
         return;
     }
     if (!request_released_) {
-        request_ = sip::Message{};
+        release_request();
         request_released_ = true;
         if (j_after_release_ > Duration::zero()) {
             start_timer(TimerName::J, j_after_release_);

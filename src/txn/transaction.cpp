@@ -93,14 +93,19 @@ transport::Destination response_destination(const sip::Message& request,
 ServerTransaction::ServerTransaction(TransactionTable& table, TxnId id, std::string key,
                                      sip::Message&& request, const transport::Source& source)
     : Transaction(table, id, std::move(key), transport::is_stream(source.transport)),
-      request_(std::move(request)),
+      request_(std::make_unique<sip::Message>(std::move(request))),
       source_(source),
-      reply_to_(response_destination(request_, source)),
+      reply_to_(response_destination(*request_, source)),
       local_tag_(random_tag()) {
-    response_via_ = sip::annotate_via(request_.top_via(), source.remote.ip(), source.remote.port());
+    response_via_ = sip::annotate_via(request_->top_via(), source.remote.ip(), source.remote.port());
     if (response_via_.empty()) {
-        response_via_ = std::string(request_.top_via().text);
+        response_via_ = std::string(request_->top_via().text);
     }
+}
+
+const sip::Message& ServerTransaction::no_request() {
+    static const sip::Message empty;
+    return empty;
 }
 
 std::string ServerTransaction::phrase(int status, std::string_view detail) const {
@@ -118,7 +123,7 @@ void ServerTransaction::respond(int status, std::string_view reason, std::string
         extra.insert(0, extra_headers);
         extra_headers = extra;
     }
-    sip::build_response(out, request_,
+    sip::build_response(out, request(),
                         sip::ResponseSpec{.status = status,
                                           .reason = reason.empty() ? table_.phrases().phrase(status)
                                                                    : reason,

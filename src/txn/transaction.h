@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -68,9 +69,10 @@ private:
 
 class ServerTransaction : public Transaction {
 public:
-    const sip::Message& request() const { return request_; }
+    /// The request; empty once a completed non-INVITE transaction has released it.
+    const sip::Message& request() const { return request_ ? *request_ : no_request(); }
     const transport::Source& source() const { return source_; }
-    bool is_invite() const { return request_.method() == sip::Method::Invite; }
+    bool is_invite() const { return request().method() == sip::Method::Invite; }
     /// Status of the last response sent, 0 before any.
     int last_status() const { return last_status_; }
     /// The To tag this server uses in responses it builds itself.
@@ -107,8 +109,12 @@ protected:
                       const transport::Source& source);
     virtual void on_send(int status) = 0;
     void resend_last();
+    /// Frees the request (most of a transaction's memory) when only the response is needed.
+    void release_request() { request_.reset(); }
+    static const sip::Message& no_request();
 
-    sip::Message request_;
+    // On the heap so that releasing it frees its header table too, not only its bytes.
+    std::unique_ptr<sip::Message> request_;
     transport::Source source_;
     transport::Destination reply_to_;  // where responses go (§18.2.2), fixed on arrival
     std::string response_via_;
