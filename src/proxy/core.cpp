@@ -44,18 +44,6 @@ bool record_routes(const sip::Message& request) {
     }
 }
 
-bool is_broadcast_or_multicast(const transport::Endpoint& e) {
-    if (e.is_v6()) {
-        return e.ip().starts_with("ff");
-    }
-    std::string ip = e.ip();
-    if (ip == "255.255.255.255") {
-        return true;
-    }
-    auto first = parse_u32(std::string_view(ip).substr(0, ip.find('.')));
-    return first && *first >= 224 && *first <= 239;
-}
-
 // Whether a peer that sent from `source` with this Contact must be reached at its source
 // address rather than its Contact (behind NAT, or over a connection it opened).
 bool needs_flow(NatMode nat, const transport::Destination& actual, std::string_view contact_uri) {
@@ -70,7 +58,7 @@ bool needs_flow(NatMode nat, const transport::Destination& actual, std::string_v
     }
     auto uri = sip::parse_uri(contact_uri);
     auto direct = uri ? resolve_literal(*uri) : std::nullopt;
-    return !direct || direct->remote.ip() != actual.remote.ip();
+    return !direct || !direct->remote.same_address(actual.remote);
 }
 
 std::string first_contact_uri(const sip::Message& m) {
@@ -346,8 +334,8 @@ bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Targe
 }
 
 std::string Core::build_branch_request(const sip::Message& request,
-                                       const transport::Source& source, const RoutePlan& plan,
-                                       const Target& target, std::string_view branch,
+                                       const transport::Source& source, std::string_view top_via,
+                                       const RoutePlan& plan, const Target& target, std::string_view branch,
                                        transport::Destination& hop) const {
     const transport::Listener* out = deps_.sender.listener_for(hop.transport, hop.remote);
     if (out == nullptr) {
@@ -380,8 +368,6 @@ std::string Core::build_branch_request(const sip::Message& request,
             rr = out_rr + ", " + record_route_uri(in, in_address, in_flow, sips);
         }
     }
-    std::string top_via = sip::annotate_via(request.top_via(), source.remote.ip(),
-                                            source.remote.port());
     std::string bytes;
     build_forward(bytes, request,
                   ForwardSpec{.request_uri = target.uri,
@@ -404,7 +390,9 @@ txn::TxnId Core::start_branch(ResponseContext& ctx, ResponseContext::Branch& bra
     transport::Destination hop = branch.target.hop;
     std::string id = table_->new_branch() + "l" + loop_hash(st->request());
     std::string bytes =
-        build_branch_request(st->request(), st->source(), plan->second, branch.target, id, hop);
+        // The server transaction annotated the top Via once already, for its responses.
+        build_branch_request(st->request(), st->source(), st->response_via(), plan->second,
+                             branch.target, id, hop);
     if (bytes.empty()) {
         return 0;
     }
@@ -704,7 +692,10 @@ void Core::on_stateless_request(const sip::Message& request, const transport::So
         return;
     }
     transport::Destination hop = targets.front().hop;
-    std::string bytes = build_branch_request(request, source, plan, targets.front(), branch, hop);
+    const std::string top_via =
+        sip::annotate_via(request.top_via(), source.remote.ip(), source.remote.port());
+    std::string bytes = build_branch_request(request, source, top_via, plan, targets.front(), branch,
+                                             hop);
     if (!bytes.empty()) {
         deps_.sender.send(hop, bytes);
     }
@@ -745,7 +736,7 @@ void Core::relay_by_via(const sip::Message& response) {
         port = static_cast<std::uint16_t>(parse_u32(*via->rport).value_or(port));
     }
     auto remote = transport::Endpoint::from(host, port);
-    if (!transport || !remote || is_broadcast_or_multicast(*remote)) {
+    if (!transport || !remote || remote->is_multicast_or_broadcast()) {
         return;  // RFC 4475 bcast: never answer towards a broadcast address
     }
     std::string bytes;

@@ -118,8 +118,9 @@ private:
     /// Decides the targets of a request, or answers it (404, 480, 403, 302...) and returns false.
     bool route(const sip::Message& request, RoutePlan& plan, std::vector<Target>& targets,
                txn::ServerTransaction* st, Fallbacks* fallbacks = nullptr);
+    /// `top_via`: the request's top Via as it goes on (received/rport added; §18.2.1).
     std::string build_branch_request(const sip::Message& request, const transport::Source& source,
-                                     const RoutePlan& plan, const Target& target,
+                                     std::string_view top_via, const RoutePlan& plan, const Target& target,
                                      std::string_view branch, transport::Destination& hop) const;
     const sip::Message* request_of(ResponseContext& ctx);
     ResponseContext* context_of(std::uint64_t token, std::size_t& branch);

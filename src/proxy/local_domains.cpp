@@ -11,8 +11,8 @@ namespace sb::proxy {
 namespace {
 
 // Addresses of this host's interfaces, for listeners bound to a wildcard.
-std::vector<std::string> interface_addresses() {
-    std::vector<std::string> out;
+std::vector<transport::Endpoint> interface_addresses() {
+    std::vector<transport::Endpoint> out;
     ifaddrs* list = nullptr;
     if (getifaddrs(&list) != 0) {
         return out;
@@ -20,7 +20,7 @@ std::vector<std::string> interface_addresses() {
     for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
         if (i->ifa_addr != nullptr &&
             (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6)) {
-            out.push_back(transport::Endpoint::from_sockaddr(i->ifa_addr).ip());
+            out.push_back(transport::Endpoint::from_sockaddr(i->ifa_addr));
         }
     }
     freeifaddrs(list);
@@ -41,14 +41,15 @@ bool LocalDomains::is_our_address(std::string_view host) const {
     if (!ip) {
         return false;
     }
-    static const std::vector<std::string> interfaces = interface_addresses();
+    static const std::vector<transport::Endpoint> interfaces = interface_addresses();
+    const auto same = [&](const transport::Endpoint& e) { return e.same_address(*ip); };
     for (const transport::Listener& l : sender_.listeners()) {
         if (l.local.is_unspecified()) {
             if (l.local.is_v6() == ip->is_v6() &&
-                std::find(interfaces.begin(), interfaces.end(), ip->ip()) != interfaces.end()) {
+                std::any_of(interfaces.begin(), interfaces.end(), same)) {
                 return true;
             }
-        } else if (l.local.ip() == ip->ip()) {
+        } else if (same(l.local)) {
             return true;
         }
     }

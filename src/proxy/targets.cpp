@@ -32,7 +32,7 @@ std::optional<transport::Destination> reach(const location::Binding& b, NatMode 
     // Auto: a contact that names the very address it registered from is reachable as written
     // (its port and transport may differ: a phone may send from one port over UDP and listen
     // on another, or over TCP).
-    if (direct && direct->remote.ip() == received->remote.ip()) {
+    if (direct && direct->remote.same_address(received->remote)) {
         return direct;
     }
     return received;

@@ -79,7 +79,7 @@ void KeepAlive::ping_user(const std::string& aor, std::int64_t now, std::size_t&
         auto direct = proxy::resolve_literal(*uri);
         bool natted = config_.nat == proxy::NatMode::Always ||
                       transport::is_stream(received->transport) || !direct ||
-                      direct->remote.ip() != received->remote.ip();
+                      !direct->remote.same_address(received->remote);
         if (!natted) {
             continue;
         }

@@ -92,15 +92,41 @@ void Endpoint::set_port(std::uint16_t port) {
 }
 
 std::string Endpoint::ip() const {
+    if (storage_.ss_family == AF_INET) {
+        // By hand: inet_ntop formats IPv4 with sprintf, and this runs several times a message.
+        const auto* bytes = reinterpret_cast<const unsigned char*>(
+            &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr);
+        std::string out;
+        out.reserve(15);
+        for (int i = 0; i < 4; ++i) {
+            if (i > 0) {
+                out.push_back('.');
+            }
+            const unsigned v = bytes[i];
+            if (v >= 100) {
+                out.push_back(static_cast<char>('0' + v / 100));
+            }
+            if (v >= 10) {
+                out.push_back(static_cast<char>('0' + v / 10 % 10));
+            }
+            out.push_back(static_cast<char>('0' + v % 10));
+        }
+        return out;
+    }
     char buf[INET6_ADDRSTRLEN] = {};
     if (is_v6()) {
         inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, buf,
                   sizeof(buf));
-    } else if (storage_.ss_family == AF_INET) {
-        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, buf,
-                  sizeof(buf));
     }
     return buf;
+}
+
+bool Endpoint::is_multicast_or_broadcast() const {
+    if (is_v6()) {
+        return reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr.s6_addr[0] == 0xff;
+    }
+    const std::uint32_t a = ntohl(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr.s_addr);
+    return a == 0xffffffffU || (a >> 28) == 0xe;  // 255.255.255.255, 224.0.0.0/4
 }
 
 std::string Endpoint::host() const { return is_v6() ? "[" + ip() + "]" : ip(); }
@@ -131,11 +157,16 @@ bool Endpoint::operator==(const Endpoint& other) const {
 }
 
 bool Endpoint::same_address(const Endpoint& other) const {
-    Endpoint a = *this;
-    Endpoint b = other;
-    a.set_port(0);
-    b.set_port(0);
-    return a == b;
+    if (storage_.ss_family != other.storage_.ss_family) {
+        return false;
+    }
+    if (is_v6()) {
+        return std::memcmp(&reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr,
+                           &reinterpret_cast<const sockaddr_in6*>(&other.storage_)->sin6_addr,
+                           sizeof(in6_addr)) == 0;
+    }
+    return reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr.s_addr ==
+           reinterpret_cast<const sockaddr_in*>(&other.storage_)->sin_addr.s_addr;
 }
 
 std::size_t Endpoint::hash() const {

@@ -42,6 +42,8 @@ public:
     /// "192.0.2.1:5060" or "[2001:db8::1]:5060".
     std::string to_string() const;
     bool is_unspecified() const;
+    /// IPv4 224.0.0.0/4 or 255.255.255.255, IPv6 ff00::/8.
+    bool is_multicast_or_broadcast() const;
 
     const sockaddr* sockaddr_ptr() const { return reinterpret_cast<const sockaddr*>(&storage_); }
     socklen_t sockaddr_len() const {
