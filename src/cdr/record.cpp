@@ -1,5 +1,6 @@
 #include "cdr/record.h"
 
+#include <chrono>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -21,6 +22,15 @@ std::tm broken_down(std::int64_t unix_ms, bool utc) {
         localtime_r(&t, &tm);
     }
     return tm;
+}
+
+// Writes `value` as exactly `width` digits at `p` and moves past them.
+void put_digits(char*& p, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        p[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    p += width;
 }
 
 // The fields of a call land in either a JSON tree (exports) or straight in a line of text
@@ -110,10 +120,49 @@ std::string iso_time(std::int64_t unix_ms) {
     if (unix_ms == 0) {
         return {};
     }
-    std::tm tm = broken_down(unix_ms, true);
-    auto millis = static_cast<int>(((unix_ms % 1000) + 1000) % 1000);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+    // Calendar arithmetic instead of gmtime_r and a format string: this runs several times for
+    // every call event the call log writes.
+    using namespace std::chrono;
+    const sys_time<milliseconds> t{milliseconds{unix_ms}};
+    const sys_days day = floor<days>(t);
+    const year_month_day date{day};
+    const hh_mm_ss<milliseconds> time{t - day};
+    const int year = static_cast<int>(date.year());
+    if (year < 0 || year > 9999) {
+        std::tm tm = broken_down(unix_ms, true);
+        return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
+                           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                           static_cast<int>(time.subseconds().count()));
+    }
+    char text[24];
+    char* p = text;
+    put_digits(p, static_cast<unsigned>(year), 4);
+    *p++ = '-';
+    put_digits(p, static_cast<unsigned>(date.month()), 2);
+    *p++ = '-';
+    put_digits(p, static_cast<unsigned>(date.day()), 2);
+    *p++ = 'T';
+    put_digits(p, static_cast<unsigned>(time.hours().count()), 2);
+    *p++ = ':';
+    put_digits(p, static_cast<unsigned>(time.minutes().count()), 2);
+    *p++ = ':';
+    put_digits(p, static_cast<unsigned>(time.seconds().count()), 2);
+    *p++ = '.';
+    put_digits(p, static_cast<unsigned>(time.subseconds().count()), 3);
+    *p++ = 'Z';
+    return std::string(text, p);
+}
+
+std::string json_strings(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (const std::string& item : items) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        JsonObjectWriter::append_json_string(out, item);
+    }
+    out += ']';
+    return out;
 }
 
 std::string local_time(std::int64_t unix_ms) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
@@ -18,6 +19,8 @@ namespace sb::cdr {
 
 /// "2026-11-24T10:00:01.123Z" (ISO 8601, UTC, milliseconds); "" for 0 (never happened).
 std::string iso_time(std::int64_t unix_ms);
+/// `["a","b"]`: strings as a JSON array (the branches column of calls.db).
+std::string json_strings(const std::vector<std::string>& items);
 /// "2026-11-24 10:00:01" in the local time zone, as the server's own log shows time.
 std::string local_time(std::int64_t unix_ms);
 

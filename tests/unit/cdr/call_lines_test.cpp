@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include <ctime>
 
 #include "cdr/record.h"
 #include "sample_calls.h"
@@ -94,6 +97,34 @@ TEST(CallLines, TextLineStartsWithTheLocalTime) {
               "2025-11-24 16:00:01 Bob is busy (call c1)\n");
     EXPECT_EQ(iso_time(1'764'000'001'999), "2025-11-24T16:00:01.999Z");
     EXPECT_EQ(iso_time(0), "");
+}
+
+TEST(CallLines, IsoTimeAgreesWithGmtime) {
+    // Leap days, year ends, before 1970 and far ahead; every step shifts day, hour and millis.
+    for (std::int64_t ms = -2'208'988'800'000; ms < 32'503'680'000'000; ms += 86'399'987'654) {
+        const std::int64_t seconds = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+        const auto t = static_cast<std::time_t>(seconds);
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        const std::string expected =
+            fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
+                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                        static_cast<int>(ms - seconds * 1000));
+        ASSERT_EQ(iso_time(ms), expected) << ms;
+    }
+    EXPECT_EQ(iso_time(951'782'400'000), "2000-02-29T00:00:00.000Z");
+    EXPECT_EQ(iso_time(-1), "1969-12-31T23:59:59.999Z");
+}
+
+TEST(CallLines, JsonStringsIsAJsonArray) {
+    EXPECT_EQ(json_strings({}), "[]");
+    const std::vector<std::string> items = {"sip:bob@192.0.2.20:5062", "a \"quoted\" one",
+                                            std::string("bad \xff byte")};
+    auto parsed = nlohmann::json::parse(json_strings(items));
+    ASSERT_EQ(parsed.size(), 3u);
+    EXPECT_EQ(parsed[0], items[0]);
+    EXPECT_EQ(parsed[1], items[1]);
+    EXPECT_EQ(parsed[2], "bad \ufffd byte");
 }
 
 TEST(CallLines, JsonLineParsesAndCarriesTheCall) {
