@@ -339,7 +339,8 @@ void CallLog::write_lines(OutFile& file, std::string Held::*line) {
         failed(file.target, "cannot open " + file.target.path + ": " + r.error().message);
         return;
     }
-    std::string buffer;
+    // Kept between batches: a new buffer each time would fault fresh pages in every batch.
+    std::string& buffer = write_buffer_;
     std::string error;
     while (first < backlog_.size()) {
         buffer.clear();

@@ -119,6 +119,7 @@ private:
 
     // The writer thread's own.
     std::vector<Held> backlog_;         // taken from the queue, not yet in every file
+    std::string write_buffer_;          // lines gathered for one write (up to kWriteChunk)
     std::unique_ptr<OutFile> text_;
     std::unique_ptr<OutFile> json_;
     std::unique_ptr<CallStore> store_;

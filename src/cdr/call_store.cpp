@@ -4,8 +4,6 @@
 
 #include <cstring>
 
-#include <nlohmann/json.hpp>
-
 #include "cdr/record.h"
 #include "cdr/sqlite_util.h"
 
@@ -99,13 +97,53 @@ Result<std::unique_ptr<CallStore>> CallStore::open(const std::string& path, bool
     if (::stat(path.c_str(), &st) != 0) {
         return failed(std::strerror(errno));
     }
-    return std::unique_ptr<CallStore>(new CallStore(db, path, st.st_dev, st.st_ino));
+    std::unique_ptr<CallStore> store(new CallStore(db, path, st.st_dev, st.st_ino));
+    if (auto r = store->prepare(); !r) {
+        return fail(path + ": " + r.error().message);  // the store closes the connection
+    }
+    return store;
 }
 
 CallStore::CallStore(sqlite3* db, std::string path, dev_t dev, ino_t ino)
     : db_(db), path_(std::move(path)), dev_(dev), ino_(ino) {}
 
-CallStore::~CallStore() { sqlite3_close(db_); }
+CallStore::~CallStore() {
+    // The statements go before the connection they belong to.
+    begin_.reset();
+    insert_.reset();
+    commit_.reset();
+    rollback_.reset();
+    sqlite3_close(db_);
+}
+
+Result<void> CallStore::prepare() {
+    static const std::string insert = std::string("INSERT INTO calls (") + detail::kColumns +
+                                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                                      "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+                                      "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)";
+    struct Wanted {
+        std::unique_ptr<detail::Statement>* statement;
+        const char* sql;
+    };
+    for (const Wanted& w : {Wanted{&begin_, "BEGIN IMMEDIATE"}, Wanted{&insert_, insert.c_str()},
+                            Wanted{&commit_, "COMMIT"}, Wanted{&rollback_, "ROLLBACK"}}) {
+        *w.statement = std::make_unique<detail::Statement>(db_, w.sql);
+        if (!(*w.statement)->ok()) {
+            return fail(detail::error_text(db_));
+        }
+    }
+    return {};
+}
+
+Result<void> CallStore::run(detail::Statement& statement) {
+    const int rc = sqlite3_step(statement.get());
+    Result<void> result;
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        result = fail(detail::error_text(db_));
+    }
+    sqlite3_reset(statement.get());
+    return result;
+}
 
 bool CallStore::still_at_path() const {
     struct stat st {};
@@ -117,21 +155,18 @@ Result<void> CallStore::set_query_only(bool on) {
 }
 
 Result<void> CallStore::insert(std::span<const dialog::Call* const> calls) {
-    if (auto r = exec(db_, "BEGIN IMMEDIATE"); !r) {
+    if (auto r = run(*begin_); !r) {
         return r;
     }
     auto rollback = [&](std::string why) -> Result<void> {
-        (void)exec(db_, "ROLLBACK");  // abandoned either way; the caller retries the batch
+        // SQLite may have ended the transaction itself (a full disk during COMMIT); otherwise
+        // it is abandoned here. Either way the caller retries the batch.
+        if (sqlite3_get_autocommit(db_) == 0) {
+            (void)run(*rollback_);
+        }
         return fail(std::move(why));
     };
-    static const std::string sql = std::string("INSERT INTO calls (") + detail::kColumns +
-                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                                   "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
-                                   "?25, ?26, ?27, ?28, ?29, ?30, ?31)";
-    detail::Statement ins(db_, sql.c_str());
-    if (!ins.ok()) {
-        return rollback(detail::error_text(db_));
-    }
+    detail::Statement& ins = *insert_;
     for (const dialog::Call* call : calls) {
         const dialog::Call& c = *call;
         ins.reset();
@@ -162,8 +197,7 @@ Result<void> CallStore::insert(std::span<const dialog::Call* const> calls) {
         ins.bind(21, c.final_reason);
         ins.bind(22, dialog::to_string(c.ended_by));
         ins.bind(23, c.answered_by);
-        ins.bind(24, nlohmann::json(c.branches).dump(-1, ' ', false,
-                                                     nlohmann::json::error_handler_t::replace));
+        ins.bind(24, json_strings(c.branches));
         ins.bind(25, static_cast<std::int64_t>(c.reinvites));
         ins.bind(26, c.transfer_to);
         ins.bind(27, c.referred_by);
@@ -171,11 +205,11 @@ Result<void> CallStore::insert(std::span<const dialog::Call* const> calls) {
         ins.bind(29, c.forwarded_to);
         ins.bind(30, c.forward_reason);
         ins.bind(31, c.rtp_stats);
-        if (sqlite3_step(ins.get()) != SQLITE_DONE) {
-            return rollback(detail::error_text(db_));
+        if (auto r = run(ins); !r) {
+            return rollback(r.error().message);
         }
     }
-    if (auto r = exec(db_, "COMMIT"); !r) {
+    if (auto r = run(*commit_); !r) {
         return rollback(r.error().message);
     }
     return {};

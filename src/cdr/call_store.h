@@ -15,6 +15,9 @@
 struct sqlite3;
 
 namespace sb::cdr {
+namespace detail {
+class Statement;
+}
 
 class CallStore {
 public:
@@ -41,8 +44,16 @@ public:
 
 private:
     CallStore(sqlite3* db, std::string path, dev_t dev, ino_t ino);
+    /// Prepares the statements every batch runs, once: parsing them is most of a small batch.
+    Result<void> prepare();
+    /// Runs a statement without results and makes it ready to run again.
+    Result<void> run(detail::Statement& statement);
 
     sqlite3* db_;
+    std::unique_ptr<detail::Statement> begin_;
+    std::unique_ptr<detail::Statement> insert_;
+    std::unique_ptr<detail::Statement> commit_;
+    std::unique_ptr<detail::Statement> rollback_;
     std::string path_;
     dev_t dev_;
     ino_t ino_;
