@@ -29,7 +29,8 @@ bench:
 	build-release/bench/micro/sip_message_bench
 	build-release/bench/micro/call_line_bench
 	build-release/bench/micro/call_flow_bench
-	bench/system/compare.py $(BENCH_ARGS)
+	cc -O2 -Wall -Wextra -o build-release/bench/udp_floor bench/system/floor/udp_floor.c
+	bench/system/compare.py --floor build-release/bench/udp_floor $(BENCH_ARGS)
 
 clean:
 	rm -rf build build-*

@@ -2,7 +2,11 @@
 """Runs the SIP benchmark (run.sh) on Kamailio and on Switchboard in one go, with the same
 load, and prints both columns, the ratio and the goal for each figure.
 
-usage: compare.py [--quick] [--switchboard BINARY] [--out DIR] [-- extra run.sh options]
+usage: compare.py [--quick] [--switchboard BINARY] [--floor BINARY] [--out DIR] [-- extra run.sh options]
+
+With --floor (make bench builds it), a third column shows floor/udp_floor.c under the same fixed
+loads, without the ladders: a process that only relays each datagram, the kernel's share of
+every figure, which neither proxy can go under.
 
 The goals (bench/README.md): CPU per call and per REGISTER at most half of Kamailio's, the
 highest clean call rate at least Kamailio's, INVITE→180 p99 at most Kamailio's.
@@ -74,6 +78,7 @@ def main():
     ap.add_argument("--switchboard", default=os.path.join(ROOT, "build-release/apps/switchboard/switchboard"))
     ap.add_argument("--store", default="sqlite", choices=["sqlite", "memory"])
     ap.add_argument("--workers", default="0")
+    ap.add_argument("--floor", default=None, help="udp_floor binary: adds the floor column")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench/results", time.strftime("%Y%m%d-%H%M%S")))
     ap.add_argument("extra", nargs="*")
     args = ap.parse_args()
@@ -86,14 +91,25 @@ def main():
               "--data-dir", "{WORK}/var", "--location-store", args.store, "--workers", args.workers,
               "--config", os.path.join(HERE, "switchboard.toml")]
     sb = run("switchboard", 5062, sb_cmd, args.out, extra)
+    floor = {}
+    if args.floor:
+        # The ladders measure the load generators more than a relay; the fixed loads suffice.
+        floor = run("floor", 5064, [args.floor, "{PORT}", "5101"], args.out,
+                    extra + ["--skip", "ladder,regladder"])
 
     rows = []
     for key, label, src, goal in ROWS:
         k = kam.get(src, {}).get(key)
         s = sb.get(src, {}).get(key)
         ratio = s / k if isinstance(k, (int, float)) and isinstance(s, (int, float)) and k else None
-        rows.append((label, fmt(k), fmt(s), fmt(ratio), verdict(goal, k, s)))
-    text = ["| figure | Kamailio 5.6 | Switchboard | ratio | goal |", "|---|---|---|---|---|"]
+        row = (label, fmt(k), fmt(s), fmt(ratio), verdict(goal, k, s))
+        if args.floor:
+            row += (fmt(floor.get(src, {}).get(key)),)
+        rows.append(row)
+    header = "| figure | Kamailio 5.6 | Switchboard | ratio | goal |"
+    if args.floor:
+        header += " floor |"
+    text = [header, "|---" * header.count(" | ") + "|---|"]
     text += ["| %s |" % " | ".join(r) for r in rows]
     text.append("")
     text.append("Switchboard: store=%s, workers=%s. Results: %s" % (args.store, args.workers, args.out))
