@@ -213,6 +213,7 @@ void CallLog::run() {
     std::vector<Event> taken;
     taken.reserve(1024);
     int stop_retries = 0;
+    bool busy = false;  // the last round found events
     for (;;) {
         bool stopping = false;
         {
@@ -222,6 +223,12 @@ void CallLog::run() {
                 lock.unlock();
                 std::this_thread::sleep_for(options_.flush_interval);
                 lock.lock();
+            } else if (!stopping_ && busy && !failing()) {
+                // Calls keep coming: sleep one batch delay and take what gathered meanwhile.
+                // No event wakes us, so a busy server costs one wake-up per batch, not two.
+                wake_.wait_for(lock, options_.batch_delay, [&] {
+                    return stopping_ || queue_.size() >= kBatchEvents;
+                });
             } else if (!stopping_ && (queue_.empty() || failing())) {
                 // While writes fail, new events wait for the next retry instead of waking us
                 // for an attempt each.
@@ -238,6 +245,7 @@ void CallLog::run() {
                 }
             }
             taken.swap(queue_);
+            busy = !taken.empty();
             stopping = stopping_;
         }
         std::size_t done = absorb(taken);
