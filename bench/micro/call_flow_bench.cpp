@@ -85,7 +85,8 @@ std::string route_of(std::string_view ok) {
 }
 
 struct Call {
-    explicit Call(std::uint64_t number) : id(fmt::format("{}-bench@192.0.2.1", number)), n(number) {}
+    explicit Call(std::uint64_t number)
+        : id(fmt::format("{}-bench@192.0.2.1", number)), n(number) {}
 
     std::string invite() const {
         return fmt::format(
@@ -228,16 +229,15 @@ void BM_AnsweredCall(benchmark::State& state) {
     }
     sent = proxy.sent().count();
     if (sent != 7 * n) {
-        state.SkipWithError(fmt::format("sent {} messages for {} calls, not 7 a call", sent, n).c_str());
+        const std::string error =
+            fmt::format("sent {} messages for {} calls, not 7 a call", sent, n);
+        state.SkipWithError(error.c_str());
     }
     state.counters["messages_per_call"] = static_cast<double>(sent) / static_cast<double>(n);
 }
 BENCHMARK(BM_AnsweredCall)->Unit(benchmark::kMicrosecond);
 
-}  // namespace
-}  // namespace sb
-
-namespace {
+// What the pauses of one BM_AnsweredCall iteration cost by themselves.
 void BM_PauseOverhead(benchmark::State& state) {
     for (auto _ : state) {
         for (int i = 0; i < 4; ++i) {
@@ -247,4 +247,6 @@ void BM_PauseOverhead(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_PauseOverhead)->Unit(benchmark::kMicrosecond);
+
 }  // namespace
+}  // namespace sb

@@ -335,7 +335,8 @@ bool Core::route(const sip::Message& request, RoutePlan& plan, std::vector<Targe
 
 std::string Core::build_branch_request(const sip::Message& request,
                                        const transport::Source& source, std::string_view top_via,
-                                       const RoutePlan& plan, const Target& target, std::string_view branch,
+                                       const RoutePlan& plan, const Target& target,
+                                       std::string_view branch,
                                        transport::Destination& hop) const {
     const transport::Listener* out = deps_.sender.listener_for(hop.transport, hop.remote);
     if (out == nullptr) {
@@ -389,10 +390,9 @@ txn::TxnId Core::start_branch(ResponseContext& ctx, ResponseContext::Branch& bra
     }
     transport::Destination hop = branch.target.hop;
     std::string id = table_->new_branch() + "l" + loop_hash(st->request());
-    std::string bytes =
-        // The server transaction annotated the top Via once already, for its responses.
-        build_branch_request(st->request(), st->source(), st->response_via(), plan->second,
-                             branch.target, id, hop);
+    // The server transaction annotated the top Via once already, for its responses.
+    std::string bytes = build_branch_request(st->request(), st->source(), st->response_via(),
+                                             plan->second, branch.target, id, hop);
     if (bytes.empty()) {
         return 0;
     }
@@ -694,8 +694,8 @@ void Core::on_stateless_request(const sip::Message& request, const transport::So
     transport::Destination hop = targets.front().hop;
     const std::string top_via =
         sip::annotate_via(request.top_via(), source.remote.ip(), source.remote.port());
-    std::string bytes = build_branch_request(request, source, top_via, plan, targets.front(), branch,
-                                             hop);
+    std::string bytes =
+        build_branch_request(request, source, top_via, plan, targets.front(), branch, hop);
     if (!bytes.empty()) {
         deps_.sender.send(hop, bytes);
     }

@@ -120,8 +120,9 @@ private:
                txn::ServerTransaction* st, Fallbacks* fallbacks = nullptr);
     /// `top_via`: the request's top Via as it goes on (received/rport added; §18.2.1).
     std::string build_branch_request(const sip::Message& request, const transport::Source& source,
-                                     std::string_view top_via, const RoutePlan& plan, const Target& target,
-                                     std::string_view branch, transport::Destination& hop) const;
+                                     std::string_view top_via, const RoutePlan& plan,
+                                     const Target& target, std::string_view branch,
+                                     transport::Destination& hop) const;
     const sip::Message* request_of(ResponseContext& ctx);
     ResponseContext* context_of(std::uint64_t token, std::size_t& branch);
     void note_forward(const Forward& forward, std::string_view from_aor, std::vector<Target>& targets);

@@ -97,7 +97,8 @@ ServerTransaction::ServerTransaction(TransactionTable& table, TxnId id, std::str
       source_(source),
       reply_to_(response_destination(*request_, source)),
       local_tag_(random_tag()) {
-    response_via_ = sip::annotate_via(request_->top_via(), source.remote.ip(), source.remote.port());
+    response_via_ =
+        sip::annotate_via(request_->top_via(), source.remote.ip(), source.remote.port());
     if (response_via_.empty()) {
         response_via_ = std::string(request_->top_via().text);
     }

@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
             }
             continue;
         }
-        const int from_uas = from.sin_port == uas.sin_port && from.sin_addr.s_addr == uas.sin_addr.s_addr;
+        const int from_uas =
+            from.sin_port == uas.sin_port && from.sin_addr.s_addr == uas.sin_addr.s_addr;
         if (!from_uas) {
             uac = from;
         }
