@@ -456,7 +456,15 @@ void Core::observe_relayed_final(ResponseContext& ctx, int status, std::string_v
         return;
     }
     if (req->method() == sip::Method::Invite && req->to_tag().empty()) {
-        deps_.observer->on_invite_response(*req, status, response->reason(), response->to_tag(), {});
+        if (status >= 300 && status < 400) {
+            // A phone that redirects the call: where it sends the caller goes in the record,
+            // as it does when we redirect.
+            if (std::string target = first_contact_uri(*response); !target.empty()) {
+                deps_.observer->on_forwarded(*req, target, "redirect");
+            }
+        }
+        deps_.observer->on_invite_response(*req, status, response->reason(), response->to_tag(),
+                                           {});
     } else if (!req->to_tag().empty()) {
         deps_.observer->on_in_dialog_response(*response);
     }

@@ -512,6 +512,27 @@ class CallLogForwardTest(CallLogTestBase):
                                    "Temporarily) (call %s)" % (self.bob.port, call.call_id))
 
 
+    def test_a_redirect_from_the_phone_says_where_it_sent_the_caller(self):
+        call = Call(self)
+        call.invite()
+        call.bob_gets_invite()
+        call.phone.send(self.sb.udp_port, reply(
+            call.inv, 302, "bo1", "Contact: <sip:carol@192.0.2.7:5070>;q=0.5, <sip:dave@192.0.2.8>\r\n"))
+        call.alice_gets_final(302)
+
+        records = self.wait_for_records(1)
+        self.assertEqual(len(records), 1, records)
+        r = records[0]
+        self.assertEqual((r["outcome"], r["final_status"]), ("redirected", 302))
+        self.assertEqual((r["forwarded_to"], r["forward_reason"]),
+                         ("sip:carol@192.0.2.7:5070", "redirect"))
+        with open(os.path.join(self.var, "calls.log")) as f:
+            text = [line.rstrip("\n")[20:] for line in f]
+        # The phone's own phrase, as relayed.
+        self.assertEqual(text[-1], "call to Bob redirected to carol@192.0.2.7:5070 (302 X) "
+                                   "(call %s)" % call.call_id)
+
+
 class CallLogShutdownTest(CallLogTestBase):
     def test_calls_going_on_at_shutdown_are_logged_as_interrupted(self):
         talking = Call(self)
