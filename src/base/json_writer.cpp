@@ -46,11 +46,6 @@ void JsonObjectWriter::key(std::string_view name) {
     out_ += ':';
 }
 
-void JsonObjectWriter::open_array(std::string_view name) {
-    key(name);
-    out_ += '[';
-}
-
 void JsonObjectWriter::put(std::string_view name, std::string_view text) {
     key(name);
     append_json_string(out_, text);

@@ -28,27 +28,31 @@ public:
     void put_raw(std::string_view key, std::string_view json);
     /// An array of strings.
     template <class Strings>
-    void put_strings(std::string_view key, const Strings& items) {
-        open_array(key);
-        bool first = true;
-        for (const auto& item : items) {
-            if (!first) {
-                out_ += ',';
-            }
-            first = false;
-            append_json_string(out_, item);
-        }
-        out_ += ']';
+    void put_strings(std::string_view name, const Strings& items) {
+        key(name);
+        append_json_strings(out_, items);
     }
-
     void finish() { out_ += '}'; }
 
     /// Appends `text` as a quoted JSON string.
     static void append_json_string(std::string& out, std::string_view text);
+    /// Appends `items` as a JSON array of strings.
+    template <class Strings>
+    static void append_json_strings(std::string& out, const Strings& items) {
+        out += '[';
+        bool first = true;
+        for (const auto& item : items) {
+            if (!first) {
+                out += ',';
+            }
+            first = false;
+            append_json_string(out, item);
+        }
+        out += ']';
+    }
 
 private:
     void key(std::string_view name);
-    void open_array(std::string_view name);
 
     std::string& out_;
     bool first_ = true;

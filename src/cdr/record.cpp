@@ -154,14 +154,8 @@ std::string iso_time(std::int64_t unix_ms) {
 }
 
 std::string json_strings(const std::vector<std::string>& items) {
-    std::string out = "[";
-    for (const std::string& item : items) {
-        if (out.size() > 1) {
-            out += ',';
-        }
-        JsonObjectWriter::append_json_string(out, item);
-    }
-    out += ']';
+    std::string out;
+    JsonObjectWriter::append_json_strings(out, items);
     return out;
 }
 
