@@ -44,9 +44,8 @@ void ServerNonInvite::on_timer(std::uint32_t tag) {
     if (static_cast<TimerName>(tag) != TimerName::J) {
         return;
     }
-    if (!request_released_) {
+    if (request_ != nullptr) {
         release_request();
-        request_released_ = true;
         if (j_after_release_ > Duration::zero()) {
             start_timer(TimerName::J, j_after_release_);
             return;

@@ -17,7 +17,6 @@ private:
     void on_send(int status) override;
 
     Duration j_after_release_{};   // what is left of Timer J once the request is released
-    bool request_released_ = false;
 };
 
 }  // namespace sb::txn
