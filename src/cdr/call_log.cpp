@@ -430,7 +430,6 @@ std::size_t CallLog::forget_written() {
 }
 
 void CallLog::failed(Target& target, const std::string& why) {
-    failed_writes_.fetch_add(1, std::memory_order_relaxed);
     if (!target.failing) {
         target.failing = true;
         logger()->error(
@@ -438,6 +437,8 @@ void CallLog::failed(Target& target, const std::string& why) {
             "every {} ms",
             why, backlog_.size(), options_.queue_limit, options_.flush_interval.count());
     }
+    // Counted after the report, so whoever sees the count can also see the report.
+    failed_writes_.fetch_add(1, std::memory_order_release);
 }
 
 void CallLog::succeeded(Target& target) {

@@ -67,7 +67,7 @@ public:
     bool wait_idle(std::chrono::milliseconds timeout);
 
     /// Write attempts that failed, over all three files.
-    std::uint64_t failed_writes() const { return failed_writes_.load(std::memory_order_relaxed); }
+    std::uint64_t failed_writes() const { return failed_writes_.load(std::memory_order_acquire); }
     /// Events not recorded: the queue was full, or the log had stopped.
     std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
     /// Finished calls committed to calls.db.
