@@ -22,12 +22,14 @@
 #include "cdr/call_lines.h"
 #include "cdr/call_query.h"
 #include "sample_calls.h"
+#include "support/eventually.h"
 
 namespace sb::cdr {
 namespace {
 
 using namespace std::chrono_literals;
 using dialog::Call;
+using sb::test::eventually;
 using dialog::CallEventKind;
 using dialog::Outcome;
 using dialog::Party;
@@ -55,18 +57,6 @@ std::vector<Call> all_calls(const std::string& db) {
     auto calls = (*q)->find({});
     EXPECT_TRUE(calls.has_value()) << calls.error().message;
     return calls ? *calls : std::vector<Call>{};
-}
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 5s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred()) {
-            return true;
-        }
-        std::this_thread::sleep_for(5ms);
-    }
-    return pred();
 }
 
 // What the call log says on the "cdr" logger, kept for the test to read.
