@@ -177,7 +177,7 @@ void SqliteStore::FinalizeStatement::operator()(sqlite3_stmt* statement) const {
     sqlite3_finalize(statement);
 }
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() { stop_writer(); }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {
     std::unique_ptr<SqliteStore> store(new SqliteStore());
@@ -252,6 +252,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     }
     if (Result<void> loaded = store->load(options.now); !loaded) {
         return failure("cannot load bindings", loaded.error().message);
+    }
+    store->write_delay_ = options.write_delay;
+    if (store->writes_behind()) {
+        store->writer_ = std::thread([s = store.get()] { s->run_writer(); });
     }
     return store;
 }
@@ -341,6 +345,13 @@ Result<std::vector<Binding>> SqliteStore::lookup(std::string_view aor, std::int6
 
 Result<std::vector<Binding>> SqliteStore::update(std::string_view aor, std::int64_t now,
                                                  const Change& change) {
+    if (writes_behind()) {
+        Result<std::vector<Binding>> stored = memory_.update(aor, now, change);
+        if (stored) {
+            changed(aor);
+        }
+        return stored;
+    }
     // The file is written under the AOR's lock and before memory changes, so the memory copy
     // never shows a set the file does not hold.
     return memory_.update_with_commit(
@@ -350,14 +361,31 @@ Result<std::vector<Binding>> SqliteStore::update(std::string_view aor, std::int6
 }
 
 Result<void> SqliteStore::write(std::string_view aor, const std::vector<Binding>& next) {
+    const AorSet one{aor, &next};
+    return write_sets({&one, 1});
+}
+
+Result<void> SqliteStore::write_sets(std::span<const AorSet> sets) {
     static constexpr std::string_view kWhat = "write";
     std::lock_guard lock(db_mutex_);
     if (!run(begin_.get())) {
         return Unexpected<Error>(failed(kWhat, begin_.get()));
     }
+    for (const AorSet& s : sets) {
+        if (sqlite3_stmt* failing = write_rows(s.aor, *s.set)) {
+            return Unexpected<Error>(failed(kWhat, failing));
+        }
+    }
+    if (!run(commit_.get())) {
+        return Unexpected<Error>(failed(kWhat, commit_.get()));
+    }
+    return {};
+}
+
+sqlite3_stmt* SqliteStore::write_rows(std::string_view aor, const std::vector<Binding>& next) {
     sqlite3_stmt* remove = delete_aor_.get();
     if (!bind_text(remove, 1, aor) || !run(remove)) {
-        return Unexpected<Error>(failed(kWhat, remove));
+        return remove;
     }
     sqlite3_stmt* insert = insert_.get();
     std::int64_t position = 0;
@@ -371,13 +399,10 @@ Result<void> SqliteStore::write(std::string_view aor, const std::vector<Binding>
             bind_text(insert, 11, b.instance_id) && bind_int(insert, 12, b.reg_id) &&
             bind_text(insert, 13, b.user_agent) && bind_int(insert, 14, b.updated_at);
         if (!bound || !run(insert)) {
-            return Unexpected<Error>(failed(kWhat, insert));
+            return insert;
         }
     }
-    if (!run(commit_.get())) {
-        return Unexpected<Error>(failed(kWhat, commit_.get()));
-    }
-    return {};
+    return nullptr;
 }
 
 Result<void> SqliteStore::remove_lapsed(const std::vector<std::string_view>& aors,
@@ -412,6 +437,18 @@ Error SqliteStore::failed(std::string_view what, sqlite3_stmt* statement) {
 }
 
 Result<std::size_t> SqliteStore::expire(std::int64_t now) {
+    if (writes_behind()) {
+        std::vector<std::string> lapsed;
+        Result<std::size_t> removed =
+            memory_.expire_with_commit(now, [&lapsed](const std::vector<std::string_view>& aors) {
+                lapsed.insert(lapsed.end(), aors.begin(), aors.end());
+                return Result<void>{};
+            });
+        for (const std::string& aor : lapsed) {
+            changed(aor);
+        }
+        return removed;
+    }
     // Memory knows which AORs hold lapsed bindings, so the file is changed only where needed,
     // shard by shard, each under its shard's lock like an update.
     return memory_.expire_with_commit(now, [this, now](const std::vector<std::string_view>& aors) {

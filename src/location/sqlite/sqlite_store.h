@@ -1,15 +1,21 @@
 #pragma once
 
 // The default location store: bindings in one SQLite file (WAL), with a copy in memory so that
-// lookups never touch the disk. Writes go through to the file before memory changes.
+// lookups never touch the disk. Writes go through to the file before memory changes, or, with a
+// write delay, behind it: a writer thread commits what changed, many AORs a transaction.
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "base/result.h"
@@ -38,6 +44,11 @@ struct SqliteOptions {
     std::chrono::milliseconds busy_timeout{5000};
     // Unix seconds at open: bindings lapsed by then are deleted, not loaded.
     std::int64_t now = 0;
+    // Zero: an update is in the file when it returns. Above zero: an update changes memory and
+    // returns; a writer thread commits the AORs changed in the meantime `write_delay` after the
+    // first of them, in one transaction, and retries as often when that fails. A crash loses
+    // at most the last delay's changes; destroying the store writes them all.
+    std::chrono::milliseconds write_delay{0};
 };
 
 /// A LocationStore backed by SQLite. Safe to call from any number of threads: lookups, aors and
@@ -58,7 +69,8 @@ public:
     // LocationStore
     Result<std::vector<Binding>> lookup(std::string_view aor, std::int64_t now) override;
     /// Returns once the new set is committed to the file; when the write fails, the transaction
-    /// is rolled back, memory is left as it was, and the error says what SQLite reported.
+    /// is rolled back, memory is left as it was, and the error says what SQLite reported. With a
+    /// write delay, returns once memory holds the new set, which the writer commits later.
     Result<std::vector<Binding>> update(std::string_view aor, std::int64_t now,
                                         const Change& change) override;
     /// Deletes lapsed rows from the file, then from memory, one shard of AORs at a time; returns
@@ -66,6 +78,14 @@ public:
     Result<std::size_t> expire(std::int64_t now) override;
     Result<std::vector<std::string>> aors(std::int64_t now) override;
     Result<std::size_t> count(std::int64_t now) override;
+
+    /// Commits the AORs whose changes wait for the writer (with a write delay); when that fails,
+    /// they stay waiting and the error says what SQLite reported.
+    Result<void> flush();
+
+    /// AOR sets written behind and committed so far, and writer transactions that failed.
+    std::uint64_t written_behind() const { return written_behind_.load(std::memory_order_acquire); }
+    std::uint64_t failed_flushes() const { return failed_flushes_.load(std::memory_order_acquire); }
 
     /// Test only: caps the file at `pages` pages (never below its current size), so that the
     /// next write that needs a new page fails as a full disk would.
@@ -85,8 +105,22 @@ private:
 
     Result<void> prepare_statements();
     Result<void> load(std::int64_t now);
+    struct AorSet {
+        std::string_view aor;
+        const std::vector<Binding>* set;
+    };
     /// Replaces the AOR's rows with `next` in one transaction.
     Result<void> write(std::string_view aor, const std::vector<Binding>& next);
+    /// Replaces the rows of each AOR with its set, all in one transaction.
+    Result<void> write_sets(std::span<const AorSet> sets);
+    /// Replaces the AOR's rows with `next` inside the open transaction; returns the statement
+    /// that failed, not yet reset, or null.
+    sqlite3_stmt* write_rows(std::string_view aor, const std::vector<Binding>& next);
+    bool writes_behind() const { return write_delay_.count() > 0; }
+    /// Notes that memory changed `aor`, for the writer; called after memory changed.
+    void changed(std::string_view aor);
+    void run_writer();
+    void stop_writer();
     /// Deletes the rows of `aors` lapsed at `now` in one transaction.
     Result<void> remove_lapsed(const std::vector<std::string_view>& aors, std::int64_t now);
     /// Builds the error for a `what` ("write") that failed at `statement` from SQLite's message,
@@ -103,6 +137,17 @@ private:
     Statement insert_;
     Statement delete_lapsed_;  // of one AOR
     MemoryStore memory_;
+
+    // Writing behind: the AORs memory changed since the writer last took them.
+    std::chrono::milliseconds write_delay_{0};
+    std::mutex changed_mutex_;
+    std::condition_variable changed_cv_;
+    std::unordered_set<std::string> changed_;
+    bool stopping_ = false;  // under changed_mutex_
+    std::mutex flush_mutex_;
+    std::atomic<std::uint64_t> written_behind_{0};
+    std::atomic<std::uint64_t> failed_flushes_{0};
+    std::thread writer_;  // last, so that it starts and stops with everything above in place
 };
 
 }  // namespace sb::location

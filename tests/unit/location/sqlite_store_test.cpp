@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "store_test_support.h"
+#include "support/eventually.h"
 
 namespace sb::location {
 namespace {
@@ -27,17 +28,30 @@ namespace {
 using test::contacts;
 using test::make_binding;
 using test::put;
+using namespace std::chrono_literals;
 
 constexpr std::int64_t kNow = 1'000'000;
 const std::string kAlice = "sip:alice@example.com";
 const std::string kBob = "sip:bob@example.com";
 
+// Adds 20 bindings of 8 KB each to kAlice: more than a capped file has room for.
+Result<std::vector<Binding>> grow_past_a_page(const std::vector<Binding>& current) {
+    std::vector<Binding> next = current;
+    for (int i = 0; i < 20; ++i) {
+        Binding big = make_binding(kAlice, "sip:alice@10.0.0." + std::to_string(i), kNow + 600);
+        big.path = std::string(8000, 'p');
+        next.push_back(big);
+    }
+    return next;
+}
+
 class SqliteStoreTest : public ::testing::Test {
 protected:
     std::unique_ptr<SqliteStore> open(std::int64_t now = 0,
-                                      Synchronous synchronous = Synchronous::Normal) {
-        Result<std::unique_ptr<SqliteStore>> store =
-            SqliteStore::open(SqliteOptions{.path = path_, .synchronous = synchronous, .now = now});
+                                      Synchronous synchronous = Synchronous::Normal,
+                                      std::chrono::milliseconds write_delay = {}) {
+        Result<std::unique_ptr<SqliteStore>> store = SqliteStore::open(SqliteOptions{
+            .path = path_, .synchronous = synchronous, .now = now, .write_delay = write_delay});
         if (!store) {
             ADD_FAILURE() << store.error().message;
             return nullptr;
@@ -45,9 +59,34 @@ protected:
         return std::move(*store);
     }
 
+    /// A store that writes behind memory, `delay` after a change.
+    std::unique_ptr<SqliteStore> open_behind(std::chrono::milliseconds delay) {
+        return open(0, Synchronous::Normal, delay);
+    }
+
     static void add(SqliteStore& store, const Binding& binding) {
         Result<std::vector<Binding>> stored = store.update(binding.aor, kNow, put(binding));
         ASSERT_TRUE(stored.has_value()) << stored.error().message;
+    }
+
+    /// Four threads update their own AOR and a shared one, 250 times each, through a store
+    /// with `write_delay`; the file must hold every update once the store is closed.
+    void expect_concurrent_updates_kept(std::chrono::milliseconds write_delay) {
+        constexpr int kWriters = 4;
+        constexpr int kRounds = 250;
+        {
+            std::unique_ptr<SqliteStore> store = open(0, Synchronous::Normal, write_delay);
+            ASSERT_NE(store, nullptr);
+            test::bump_counters_concurrently(*store, kWriters, kRounds);
+        }
+        std::unique_ptr<SqliteStore> store = open();
+        ASSERT_NE(store, nullptr);
+        EXPECT_EQ(test::counter(*store, test::shared_counter()),
+                  static_cast<std::uint32_t>(kWriters * kRounds));
+        for (int w = 0; w < kWriters; ++w) {
+            EXPECT_EQ(test::counter(*store, test::own_counter(w)),
+                      static_cast<std::uint32_t>(kRounds));
+        }
     }
 
     /// Runs SQL on the file behind the store's back, as an operator's sqlite3 shell would.
@@ -169,16 +208,7 @@ TEST_F(SqliteStoreTest, AFailedWriteReturnsAnErrorAndLosesNothing) {
 
     // Caps the file at its size, then writes more than fits in the pages it has.
     ASSERT_TRUE(store->set_max_pages_for_test(1).has_value());
-    auto grow = [](const std::vector<Binding>& current) -> Result<std::vector<Binding>> {
-        std::vector<Binding> next = current;
-        for (int i = 0; i < 20; ++i) {
-            Binding big = make_binding(kAlice, "sip:alice@10.0.0." + std::to_string(i), kNow + 600);
-            big.path = std::string(8000, 'p');
-            next.push_back(big);
-        }
-        return next;
-    };
-    Result<std::vector<Binding>> failed = store->update(kAlice, kNow, grow);
+    Result<std::vector<Binding>> failed = store->update(kAlice, kNow, grow_past_a_page);
     ASSERT_FALSE(failed.has_value());
     EXPECT_EQ(failed.error().message, "location store write failed: database or disk is full");
     EXPECT_EQ(*store->lookup(kAlice, kNow), std::vector<Binding>{alice});
@@ -284,21 +314,121 @@ TEST_F(SqliteStoreTest, AFileFromANewerSchemaIsRefused) {
     EXPECT_NE(store.error().message.find("99"), std::string::npos) << store.error().message;
 }
 
-TEST_F(SqliteStoreTest, ConcurrentUpdatesAllReachTheFile) {
-    constexpr int kWriters = 4;
-    constexpr int kRounds = 250;
+TEST_F(SqliteStoreTest, ConcurrentUpdatesAllReachTheFile) { expect_concurrent_updates_kept({}); }
+
+TEST_F(SqliteStoreTest, WritingBehindClosingWritesWhatWaits) {
+    const Binding alice = test::full_binding(kAlice);
+    const Binding bob = make_binding(kBob, "sip:bob@192.0.2.3", kNow + 600);
     {
-        std::unique_ptr<SqliteStore> store = open();
+        std::unique_ptr<SqliteStore> store = open_behind(1h);
         ASSERT_NE(store, nullptr);
-        test::bump_counters_concurrently(*store, kWriters, kRounds);
+        add(*store, alice);
+        add(*store, bob);
+        add(*store, make_binding(kBob, "sip:bob@192.0.2.4", kNow + 600));
+        Result<std::vector<Binding>> removed =
+            store->update(kBob, kNow, [](const std::vector<Binding>&) {
+                return Result<std::vector<Binding>>{};
+            });
+        ASSERT_TRUE(removed.has_value()) << removed.error().message;
+        EXPECT_EQ(*store->lookup(kAlice, kNow), std::vector<Binding>{alice});  // memory has it
+        EXPECT_EQ(store->written_behind(), 0u);
     }
     std::unique_ptr<SqliteStore> store = open();
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(test::counter(*store, test::shared_counter()),
-              static_cast<std::uint32_t>(kWriters * kRounds));
-    for (int w = 0; w < kWriters; ++w) {
-        EXPECT_EQ(test::counter(*store, test::own_counter(w)), static_cast<std::uint32_t>(kRounds));
+    EXPECT_EQ(*store->lookup(kAlice, kNow), std::vector<Binding>{alice});
+    EXPECT_TRUE(store->lookup(kBob, kNow)->empty());
+}
+
+TEST_F(SqliteStoreTest, WritingBehindAnUpdateSurvivesSigkillOnceWritten) {
+    const Binding b = test::full_binding(kAlice);
+    const pid_t child = fork();
+    ASSERT_NE(child, -1);
+    if (child == 0) {
+        // No gtest here: the child reports through its exit status, or dies by SIGKILL.
+        Result<std::unique_ptr<SqliteStore>> store =
+            SqliteStore::open(SqliteOptions{.path = path_, .write_delay = 20ms});
+        if (!store) {
+            _exit(2);
+        }
+        if (!(*store)->update(kAlice, kNow, put(b)).has_value()) {
+            _exit(3);
+        }
+        if (!sb::test::eventually([&] { return (*store)->written_behind() == 1; })) {
+            _exit(4);
+        }
+        kill(getpid(), SIGKILL);
+        _exit(5);
     }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the child exited with " << WEXITSTATUS(status);
+    std::unique_ptr<SqliteStore> store = open();
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(*store->lookup(kAlice, kNow), std::vector<Binding>{b});
+}
+
+TEST_F(SqliteStoreTest, WritingBehindManyChangesShareATransaction) {
+    std::unique_ptr<SqliteStore> store = open_behind(1h);
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 50; ++i) {
+        add(*store, make_binding("sip:u" + std::to_string(i) + "@example.com", "sip:u@192.0.2.1",
+                                 kNow + 600));
+    }
+    add(*store, make_binding("sip:u0@example.com", "sip:u@192.0.2.2", kNow + 600));
+    ASSERT_TRUE(store->flush().has_value());
+    EXPECT_EQ(store->written_behind(), 50u);  // one set an AOR, however often it changed
+    ASSERT_TRUE(store->flush().has_value());
+    EXPECT_EQ(store->written_behind(), 50u);  // nothing left to write
+    store.reset();
+    store = open();
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(*store->count(kNow), 51u);
+}
+
+TEST_F(SqliteStoreTest, WritingBehindExpireDeletesFromTheFile) {
+    {
+        std::unique_ptr<SqliteStore> store = open_behind(1h);
+        ASSERT_NE(store, nullptr);
+        add(*store, make_binding(kAlice, "sip:alice@192.0.2.1", kNow + 60));
+        add(*store, make_binding(kAlice, "sip:alice@192.0.2.2", kNow + 3600));
+        add(*store, make_binding(kBob, "sip:bob@192.0.2.3", kNow + 60));
+        ASSERT_TRUE(store->flush().has_value());
+        EXPECT_EQ(*store->expire(kNow + 60), 2u);
+    }
+    // Opened at an earlier time, rows left in the file would load.
+    std::unique_ptr<SqliteStore> store = open(0);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(contacts(store->lookup(kAlice, kNow)),
+              std::vector<std::string>{"sip:alice@192.0.2.2"});
+    EXPECT_TRUE(store->lookup(kBob, kNow)->empty());
+}
+
+TEST_F(SqliteStoreTest, WritingBehindAFailedWriteIsRetriedAndLosesNothing) {
+    const Binding bob = make_binding(kBob, "sip:bob@192.0.2.3", kNow + 600);
+    std::unique_ptr<SqliteStore> store = open_behind(10ms);
+    ASSERT_NE(store, nullptr);
+    add(*store, make_binding(kAlice, "sip:alice@192.0.2.1", kNow + 600));
+    ASSERT_TRUE(sb::test::eventually([&] { return store->written_behind() == 1; }));
+
+    ASSERT_TRUE(store->set_max_pages_for_test(1).has_value());
+    Result<std::vector<Binding>> grown = store->update(kAlice, kNow, grow_past_a_page);
+    ASSERT_TRUE(grown.has_value()) << grown.error().message;  // memory took it
+    add(*store, bob);
+    ASSERT_TRUE(sb::test::eventually([&] { return store->failed_flushes() >= 2; }));  // retried
+    EXPECT_EQ(store->written_behind(), 1u);
+    EXPECT_EQ(store->lookup(kAlice, kNow)->size(), 21u);
+
+    ASSERT_TRUE(store->set_max_pages_for_test(1'000'000).has_value());
+    ASSERT_TRUE(sb::test::eventually([&] { return store->written_behind() == 3; }));
+    store.reset();
+    store = open();
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->lookup(kAlice, kNow)->size(), 21u);
+    EXPECT_EQ(*store->lookup(kBob, kNow), std::vector<Binding>{bob});
+}
+
+TEST_F(SqliteStoreTest, WritingBehindConcurrentUpdatesAllReachTheFile) {
+    expect_concurrent_updates_kept(1ms);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The LocationStore contract (location/api/store.h), run against every store. A new store joins
 // by adding a maker to StoreMakers; what it must do is written once, here.
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -30,11 +31,13 @@ struct MemoryMaker {
     std::unique_ptr<LocationStore> make() { return std::make_unique<MemoryStore>(); }
 };
 
+template <int WriteDelayMs>
 struct SqliteMaker {
     test::TempDir dir;
     std::unique_ptr<LocationStore> make() {
         Result<std::unique_ptr<SqliteStore>> store =
-            SqliteStore::open(SqliteOptions{.path = dir.file("bindings.db")});
+            SqliteStore::open(SqliteOptions{.path = dir.file("bindings.db"),
+                                            .write_delay = std::chrono::milliseconds(WriteDelayMs)});
         if (!store) {
             ADD_FAILURE() << store.error().message;
             return nullptr;
@@ -61,13 +64,18 @@ protected:
     std::unique_ptr<LocationStore> store_;
 };
 
-using StoreMakers = ::testing::Types<MemoryMaker, SqliteMaker>;
+using SqliteThroughMaker = SqliteMaker<0>;
+using SqliteBehindMaker = SqliteMaker<5>;
+using StoreMakers = ::testing::Types<MemoryMaker, SqliteThroughMaker, SqliteBehindMaker>;
 
 class StoreNames {
 public:
     template <class T>
     static std::string GetName(int) {
-        return std::is_same_v<T, MemoryMaker> ? "Memory" : "Sqlite";
+        if (std::is_same_v<T, MemoryMaker>) {
+            return "Memory";
+        }
+        return std::is_same_v<T, SqliteThroughMaker> ? "Sqlite" : "SqliteWritingBehind";
     }
 };
 
