@@ -256,6 +256,9 @@ const std::vector<Field>& fields() {
             "location.sqlite_synchronous",
             [](ServerConfig& c) -> auto& { return c.location.sqlite_synchronous; },
             {{"normal", "normal"}, {"full", "full"}}));
+        f.push_back(millis("location.sqlite_write_delay_ms",
+                           [](ServerConfig& c) -> auto& { return c.location.sqlite_write_delay; }, 0,
+                           10000));
         f.push_back(seconds("location.expire_interval",
                             [](ServerConfig& c) -> auto& { return c.location.expire_interval; }, 1, 3600));
 

@@ -22,6 +22,7 @@ struct LocationConfig {
     std::string store = "sqlite";             // "sqlite" or "memory"
     std::string sqlite_file;                  // default: <data_dir>/location.db
     std::string sqlite_synchronous = "normal"; // "normal": survives kill -9; "full": power loss
+    std::chrono::milliseconds sqlite_write_delay{0};  // 0: each REGISTER in the file before its 200
     std::chrono::seconds expire_interval{10};  // how often lapsed bindings are removed
 };
 

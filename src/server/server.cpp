@@ -185,12 +185,17 @@ Result<void> Server::start() {
                                   ? location::Synchronous::Full
                                   : location::Synchronous::Normal;
         options.now = clock_.unix_seconds();
+        options.write_delay = config_.location.sqlite_write_delay;
         auto store = location::SqliteStore::open(options);
         if (!store) {
             return Unexpected(store.error());
         }
         p.store = std::move(*store);
         p.store_description = "sqlite " + file;
+        if (options.write_delay.count() > 0) {
+            p.store_description +=
+                fmt::format(" (written behind, {} ms)", options.write_delay.count());
+        }
     } else {
         p.store = std::make_unique<location::MemoryStore>();
         p.store_description = "memory";

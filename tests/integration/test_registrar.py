@@ -123,5 +123,41 @@ class ExpiryTest(unittest.TestCase):
             sb.cleanup()
 
 
+class WriteBehindTest(unittest.TestCase):
+    """location.sqlite_write_delay_ms: REGISTERs are answered from memory and written together."""
+
+    def setUp(self):
+        self.sb = Switchboard(config="[location]\nsqlite_write_delay_ms = 50\n").start()
+        self.peer = UdpPeer()
+
+    def tearDown(self):
+        self.peer.close()
+        self.sb.cleanup()
+
+    def rows(self):
+        db = sqlite3.connect(os.path.join(self.sb.workdir, "var", "location.db"))
+        try:
+            return [r[0] for r in db.execute("select contact from bindings order by contact")]
+        finally:
+            db.close()
+
+    def test_written_within_the_delay_survives_kill9(self):
+        for i in range(20):
+            r = register("wb%d" % i, "<sip:wb%d@127.0.0.1:6001>" % i, self.sb.udp_port, self.peer, 600)
+            self.assertEqual(r.status, 200, r)
+        time.sleep(0.5)  # ten times the delay
+        self.sb.kill9()
+        self.assertEqual(len(self.rows()), 20)
+        self.sb.start()
+        r = register("wb7", None, self.sb.udp_port, self.peer, None)
+        self.assertEqual(r.all("contact")[0].split(";")[0], "<sip:wb7@127.0.0.1:6001>", r)
+
+    def test_a_stop_writes_what_waits(self):
+        self.assertEqual(register("wbstop", "<sip:wbstop@127.0.0.1:6001>", self.sb.udp_port, self.peer,
+                                  600).status, 200)
+        self.sb.stop()  # at once: well within the delay
+        self.assertEqual(self.rows(), ["sip:wbstop@127.0.0.1:6001"])
+
+
 if __name__ == "__main__":
     unittest.main()

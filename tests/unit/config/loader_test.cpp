@@ -16,6 +16,7 @@ TEST(Config, EmbeddedDefaultsMatchTheStructDefaults) {
     EXPECT_EQ(loaded.proxy.timer_c, plain.proxy.timer_c);
     EXPECT_EQ(loaded.transport.max_message_size, plain.transport.max_message_size);
     EXPECT_EQ(loaded.location.store, plain.location.store);
+    EXPECT_EQ(loaded.location.sqlite_write_delay, plain.location.sqlite_write_delay);
     EXPECT_EQ(loaded.transport.listen.size(), 4u);
     EXPECT_TRUE(loaded.domains.empty());
 }
@@ -34,6 +35,14 @@ TEST(Config, OverridesApply) {
     EXPECT_EQ(c.transport.listen[0].port, 5070);
     EXPECT_EQ(c.proxy.mode, proxy::Mode::Redirect);
     EXPECT_EQ(c.timers.t1, std::chrono::milliseconds(250));
+
+    auto behind = load_text("[location]\nsqlite_write_delay_ms = 100\n", "b.toml", c);
+    ASSERT_TRUE(behind.has_value()) << behind.error().front();
+    EXPECT_EQ(c.location.sqlite_write_delay, std::chrono::milliseconds(100));
+    auto too_late = load_text("[location]\nsqlite_write_delay_ms = 60000\n", "l.toml", c);
+    ASSERT_FALSE(too_late.has_value());
+    EXPECT_EQ(too_late.error().front(),
+              "l.toml:2: location.sqlite_write_delay_ms: 60000 is out of range (0..10000 ms)");
 }
 
 TEST(Config, EveryErrorNamesFileLineAndKey) {
