@@ -15,49 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "base/clock.h"
-#include "io/worker.h"
 #include "location/memory_store.h"
-#include "proxy/api/user_directory.h"
-#include "proxy/local_domains.h"
-#include "server/sip_core.h"
 #include "sip/parser.h"
-#include "transport/api/sender.h"
+#include "worker_harness.h"
 
 namespace sb {
 namespace {
-
-using transport::Transport;
-
-// Keeps what the proxy sent in strings that are reused, so the bench's side allocates little.
-class LastSent final : public transport::Sender {
-public:
-    LastSent() {
-        listener_ = {0, Transport::Udp, *transport::Endpoint::from("192.0.2.10", 5060)};
-        sent_.resize(8);
-    }
-    bool send(const transport::Destination&, std::string_view bytes) override {
-        sent_[count_ % sent_.size()].assign(bytes);
-        ++count_;
-        return true;
-    }
-    std::span<const transport::Listener> listeners() const override { return {&listener_, 1}; }
-    const transport::Listener* listener_for(Transport, const transport::Endpoint&) const override {
-        return &listener_;
-    }
-    transport::Endpoint advertised(const transport::Listener& l,
-                                   const transport::Endpoint&) const override {
-        return l.local;
-    }
-    /// The last message sent.
-    const std::string& last() const { return sent_[(count_ + sent_.size() - 1) % sent_.size()]; }
-    std::size_t count() const { return count_; }
-
-private:
-    transport::Listener listener_;
-    std::vector<std::string> sent_;
-    std::size_t count_ = 0;
-};
 
 // The headers of `request` a response copies, with the To tag added, as a phone answers.
 std::string answer(std::string_view request, int status) {
@@ -123,74 +86,33 @@ struct Call {
     std::uint64_t n;
 };
 
-txn::TimerConfig short_timers() {
-    txn::TimerConfig t;
-    t.t1 = std::chrono::milliseconds(1);
-    t.t2 = std::chrono::milliseconds(8);
-    t.t4 = std::chrono::milliseconds(10);
-    return t;
-}
-
+// The harness serving a MemoryStore where bob is registered at 192.0.2.20:5062.
 class Proxy {
 public:
-    Proxy()
-        : worker_(0, clock_),
-          timers_(short_timers()),
-          local_({"example.com"}, sender_),
-          core_(worker_,
-                proxy::Core::Deps{.config = config_,
-                                  .local = local_,
-                                  .store = store_,
-                                  .users = users_,
-                                  .clock = clock_,
-                                  .sender = sender_,
-                                  .timers = worker_,
-                                  .stages = {},
-                                  .observer = nullptr,
-                                  .server_header = "Switchboard",
-                                  .services = nullptr},
-                sender_, timers_, {}, clock_) {
-        caller_.transport = Transport::Udp;
-        caller_.remote = *transport::Endpoint::from("192.0.2.1", 5060);
-        caller_.listener = 0;
-        callee_ = caller_;
-        callee_.remote = *transport::Endpoint::from("192.0.2.20", 5062);
-        (void)store_.update("sip:bob@example.com", clock_.unix_seconds(),
+    Proxy() : harness_(store_) {
+        const std::int64_t now = harness_.clock().unix_seconds();
+        (void)store_.update("sip:bob@example.com", now,
                             [&](const std::vector<location::Binding>&)
                                 -> Result<std::vector<location::Binding>> {
                                 location::Binding b;
                                 b.aor = "sip:bob@example.com";
                                 b.contact = "sip:bob@192.0.2.20:5062";
-                                b.expires_at = clock_.unix_seconds() + 3600;
+                                b.expires_at = now + 3600;
                                 b.call_id = "bob-registration";
                                 return std::vector<location::Binding>{b};
                             });
     }
 
-    void from_caller(std::string_view text) { handle(text, caller_); }
-    void from_callee(std::string_view text) { handle(text, callee_); }
-    const LastSent& sent() const { return sender_; }
-    /// Runs the timers that are due, as the worker's loop does between messages.
-    void run_timers() { worker_.context().poll(); }
+    void from_caller(std::string_view text) { harness_.receive(text, caller_); }
+    void from_callee(std::string_view text) { harness_.receive(text, callee_); }
+    const bench::LastSent& sent() const { return harness_.sent(); }
+    void run_timers() { harness_.run_timers(); }
 
 private:
-    void handle(std::string_view text, const transport::Source& source) {
-        Buffer bytes = Buffer::copy_of(text);  // as the socket hands a datagram up
-        auto m = sip::parse_message(std::move(bytes));
-        core_.handle(std::move(*m), source);
-    }
-
-    SystemClock clock_;
-    io::Worker worker_;
-    proxy::ProxyConfig config_;
-    txn::TimerConfig timers_;
-    LastSent sender_;
-    proxy::LocalDomains local_;
-    location::MemoryStore store_;
-    proxy::NoUserDirectory users_;
-    server::WorkerCore core_;
-    transport::Source caller_;
-    transport::Source callee_;
+    location::MemoryStore store_;  // before the harness, which refers to it
+    bench::WorkerHarness harness_;
+    transport::Source caller_ = bench::udp_source("192.0.2.1", 5060);
+    transport::Source callee_ = bench::udp_source("192.0.2.20", 5062);
 };
 
 void BM_AnsweredCall(benchmark::State& state) {

@@ -1,0 +1,142 @@
+// REGISTERs through one worker's core, without sockets: each parsed from its bytes and handled
+// as the worker would (transaction, registrar, location store, the 200 with the bindings). The
+// time per iteration is our own work per REGISTER, the part of the system benchmark's CPU per
+// REGISTER that no kernel or VM noise reaches; with the SQLite store it includes the store's
+// writes to its file (a commit a REGISTER, as in the server, or, written behind, the writer
+// thread's batches every 100 ms, counted in the process's CPU time).
+// Run with `build-release/bench/micro/register_flow_bench`.
+
+#include <benchmark/benchmark.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "location/memory_store.h"
+#include "location/sqlite/sqlite_store.h"
+#include "worker_harness.h"
+
+namespace sb {
+namespace {
+
+std::string register_request(std::uint64_t user, std::uint32_t cseq) {
+    return fmt::format(
+        "REGISTER sip:example.com SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKr{0}-{1}\r\n"
+        "Max-Forwards: 70\r\n"
+        "From: <sip:user{0}@example.com>;tag=r{0}\r\n"
+        "To: <sip:user{0}@example.com>\r\n"
+        "Call-ID: reg-{0}@192.0.2.1\r\n"
+        "CSeq: {1} REGISTER\r\n"
+        "Contact: <sip:user{0}@192.0.2.1:5060>;expires=3600\r\n"
+        "User-Agent: bench\r\n"
+        "Content-Length: 0\r\n\r\n",
+        user, cseq);
+}
+
+// A SQLite store in a directory of its own, removed with it.
+class TemporarySqliteStore {
+public:
+    explicit TemporarySqliteStore(std::chrono::milliseconds write_delay = {}) {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "sb-register-bench-XXXXXX").string();
+        dir_ = ::mkdtemp(pattern.data());
+        auto opened = location::SqliteStore::open(
+            {.path = dir_ + "/location.db", .write_delay = write_delay});
+        if (!opened) {
+            throw std::runtime_error(opened.error().message);
+        }
+        store_ = std::move(*opened);
+    }
+    ~TemporarySqliteStore() {
+        store_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+    location::LocationStore& store() { return *store_; }
+
+private:
+    std::string dir_;
+    std::unique_ptr<location::SqliteStore> store_;
+};
+
+// Sends `users` REGISTERs, a new user each unless `refresh`, in which case the same `users`
+// register again and again with growing CSeqs. Fails the run unless every one got its 200.
+void run_registers(benchmark::State& state, location::LocationStore& store, bool refresh) {
+    bench::WorkerHarness harness(store);
+    const transport::Source phone = bench::udp_source("192.0.2.1", 5060);
+    constexpr std::uint64_t kRefreshedUsers = 1000;
+    std::uint64_t n = 0;
+    std::size_t ok = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        const std::uint64_t user = refresh ? n % kRefreshedUsers : n;
+        const auto cseq = static_cast<std::uint32_t>(refresh ? n / kRefreshedUsers + 1 : 1);
+        std::string request = register_request(user, cseq);
+        ++n;
+        state.ResumeTiming();
+        harness.receive(request, phone);
+        if (harness.sent().last().starts_with("SIP/2.0 200")) {
+            ++ok;
+        }
+        if (n % 16 == 0) {
+            harness.run_timers();
+        }
+    }
+    if (ok != n) {
+        const std::string error = fmt::format("{} of {} REGISTERs answered 200", ok, n);
+        state.SkipWithError(error.c_str());
+    }
+}
+
+void BM_RegisterNewUserMemory(benchmark::State& state) {
+    location::MemoryStore store;
+    run_registers(state, store, false);
+}
+BENCHMARK(BM_RegisterNewUserMemory)->Unit(benchmark::kMicrosecond);
+
+void BM_RegisterNewUserSqlite(benchmark::State& state) {
+    TemporarySqliteStore sqlite;
+    run_registers(state, sqlite.store(), false);
+}
+BENCHMARK(BM_RegisterNewUserSqlite)->Unit(benchmark::kMicrosecond);
+
+// Written behind by the store's writer thread, whose CPU time counts too.
+void BM_RegisterNewUserSqliteBehind(benchmark::State& state) {
+    TemporarySqliteStore sqlite(std::chrono::milliseconds(100));
+    run_registers(state, sqlite.store(), false);
+}
+BENCHMARK(BM_RegisterNewUserSqliteBehind)->Unit(benchmark::kMicrosecond)->MeasureProcessCPUTime();
+
+void BM_RefreshMemory(benchmark::State& state) {
+    location::MemoryStore store;
+    run_registers(state, store, true);
+}
+BENCHMARK(BM_RefreshMemory)->Unit(benchmark::kMicrosecond);
+
+void BM_RefreshSqlite(benchmark::State& state) {
+    TemporarySqliteStore sqlite;
+    run_registers(state, sqlite.store(), true);
+}
+BENCHMARK(BM_RefreshSqlite)->Unit(benchmark::kMicrosecond);
+
+void BM_RefreshSqliteBehind(benchmark::State& state) {
+    TemporarySqliteStore sqlite(std::chrono::milliseconds(100));
+    run_registers(state, sqlite.store(), true);
+}
+BENCHMARK(BM_RefreshSqliteBehind)->Unit(benchmark::kMicrosecond)->MeasureProcessCPUTime();
+
+// What the pause of one iteration costs by itself.
+void BM_PauseOverhead(benchmark::State& state) {
+    for (auto _ : state) {
+        state.PauseTiming();
+        state.ResumeTiming();
+    }
+}
+BENCHMARK(BM_PauseOverhead)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace sb
