@@ -40,6 +40,26 @@ def free_port(kind=socket.SOCK_DGRAM, host="127.0.0.1", also_tcp=False):
     raise RuntimeError("no free port")
 
 
+def free_media_ports(host="127.0.0.1"):
+    """A UDP port free right now with the three after it: SIPp's -mp takes the audio RTP port
+    and binds the video one two above it."""
+    for _ in range(50):
+        base = free_port(host=host)
+        held = []
+        try:
+            for port in range(base, base + 4):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                held.append(s)
+                s.bind((host, port))
+            return base
+        except (OSError, OverflowError):
+            continue
+        finally:
+            for s in held:
+                s.close()
+    raise RuntimeError("no four free ports in a row")
+
+
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
                      "runtime error:")
 
@@ -308,7 +328,7 @@ class Sipp:
         self.inf = inf
 
     def command(self, calls=1, timeout=30):
-        media = free_port()
+        media = free_media_ports()
         control = free_port()
         cmd = ["sipp", "-sf", self.scenario, "-i", "127.0.0.1", "-p", str(self.port),
                "-mp", str(media), "-cp", str(control), "-m", str(calls), "-timeout", "%ds" % timeout,
