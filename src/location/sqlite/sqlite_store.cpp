@@ -1,5 +1,7 @@
 #include "location/sqlite/sqlite_store.h"
 
+#include <pthread.h>
+
 #include <iterator>
 #include <limits>
 #include <optional>
@@ -256,6 +258,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     store->write_delay_ = options.write_delay;
     if (store->writes_behind()) {
         store->writer_ = std::thread([s = store.get()] { s->run_writer(); });
+        pthread_setname_np(store->writer_.native_handle(), "sb-location");
     }
     return store;
 }

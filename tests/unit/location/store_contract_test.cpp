@@ -35,9 +35,9 @@ template <int WriteDelayMs>
 struct SqliteMaker {
     test::TempDir dir;
     std::unique_ptr<LocationStore> make() {
-        Result<std::unique_ptr<SqliteStore>> store =
-            SqliteStore::open(SqliteOptions{.path = dir.file("bindings.db"),
-                                            .write_delay = std::chrono::milliseconds(WriteDelayMs)});
+        const SqliteOptions options{.path = dir.file("bindings.db"),
+                                    .write_delay = std::chrono::milliseconds(WriteDelayMs)};
+        Result<std::unique_ptr<SqliteStore>> store = SqliteStore::open(options);
         if (!store) {
             ADD_FAILURE() << store.error().message;
             return nullptr;
