@@ -143,9 +143,10 @@ class WriteBehindTest(unittest.TestCase):
 
     def test_written_within_the_delay_survives_kill9(self):
         for i in range(20):
-            r = register("wb%d" % i, "<sip:wb%d@127.0.0.1:6001>" % i, self.sb.udp_port, self.peer, 600)
+            contact = "<sip:wb%d@127.0.0.1:6001>" % i
+            r = register("wb%d" % i, contact, self.sb.udp_port, self.peer, 600)
             self.assertEqual(r.status, 200, r)
-        time.sleep(0.5)  # ten times the delay
+        time.sleep(1.0)  # twenty times the delay
         self.sb.kill9()
         self.assertEqual(len(self.rows()), 20)
         self.sb.start()
@@ -153,8 +154,8 @@ class WriteBehindTest(unittest.TestCase):
         self.assertEqual(r.all("contact")[0].split(";")[0], "<sip:wb7@127.0.0.1:6001>", r)
 
     def test_a_stop_writes_what_waits(self):
-        self.assertEqual(register("wbstop", "<sip:wbstop@127.0.0.1:6001>", self.sb.udp_port, self.peer,
-                                  600).status, 200)
+        r = register("wbstop", "<sip:wbstop@127.0.0.1:6001>", self.sb.udp_port, self.peer, 600)
+        self.assertEqual(r.status, 200, r)
         self.sb.stop()  # at once: well within the delay
         self.assertEqual(self.rows(), ["sip:wbstop@127.0.0.1:6001"])
 
