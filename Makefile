@@ -25,10 +25,12 @@ test: deps
 bench:
 	scripts/install-deps --bench
 	cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSB_BUILD_TESTS=OFF >/dev/null
-	cmake --build build-release -j $(JOBS) --target switchboard sip_message_bench call_line_bench call_flow_bench
+	cmake --build build-release -j $(JOBS) --target switchboard sip_message_bench call_line_bench call_flow_bench \
+		register_flow_bench
 	build-release/bench/micro/sip_message_bench
 	build-release/bench/micro/call_line_bench
 	build-release/bench/micro/call_flow_bench
+	build-release/bench/micro/register_flow_bench
 	cc -O2 -Wall -Wextra -o build-release/bench/udp_floor bench/system/floor/udp_floor.c
 	bench/system/compare.py --floor build-release/bench/udp_floor $(BENCH_ARGS)
 
