@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "location/memory_store.h"
 #include "location/sqlite/sqlite_store.h"
@@ -92,42 +93,36 @@ void run_registers(benchmark::State& state, location::LocationStore& store, bool
     }
 }
 
-void BM_RegisterNewUserMemory(benchmark::State& state) {
-    location::MemoryStore store;
-    run_registers(state, store, false);
-}
-BENCHMARK(BM_RegisterNewUserMemory)->Unit(benchmark::kMicrosecond);
+enum class StoreKind { Memory, SqliteThrough, SqliteBehind };
 
-void BM_RegisterNewUserSqlite(benchmark::State& state) {
-    TemporarySqliteStore sqlite;
-    run_registers(state, sqlite.store(), false);
+// REGISTERs of new users, or refreshes of known ones, through the store of `kind`; SQLite
+// behind writes every 100 ms on its own thread, counted in the process's CPU time.
+void BM_Register(benchmark::State& state, StoreKind kind, bool refresh) {
+    if (kind == StoreKind::Memory) {
+        location::MemoryStore store;
+        run_registers(state, store, refresh);
+        return;
+    }
+    TemporarySqliteStore sqlite(kind == StoreKind::SqliteBehind ? std::chrono::milliseconds(100)
+                                                                 : std::chrono::milliseconds(0));
+    run_registers(state, sqlite.store(), refresh);
 }
-BENCHMARK(BM_RegisterNewUserSqlite)->Unit(benchmark::kMicrosecond);
 
-// Written behind by the store's writer thread, whose CPU time counts too.
-void BM_RegisterNewUserSqliteBehind(benchmark::State& state) {
-    TemporarySqliteStore sqlite(std::chrono::milliseconds(100));
-    run_registers(state, sqlite.store(), false);
-}
-BENCHMARK(BM_RegisterNewUserSqliteBehind)->Unit(benchmark::kMicrosecond)->MeasureProcessCPUTime();
-
-void BM_RefreshMemory(benchmark::State& state) {
-    location::MemoryStore store;
-    run_registers(state, store, true);
-}
-BENCHMARK(BM_RefreshMemory)->Unit(benchmark::kMicrosecond);
-
-void BM_RefreshSqlite(benchmark::State& state) {
-    TemporarySqliteStore sqlite;
-    run_registers(state, sqlite.store(), true);
-}
-BENCHMARK(BM_RefreshSqlite)->Unit(benchmark::kMicrosecond);
-
-void BM_RefreshSqliteBehind(benchmark::State& state) {
-    TemporarySqliteStore sqlite(std::chrono::milliseconds(100));
-    run_registers(state, sqlite.store(), true);
-}
-BENCHMARK(BM_RefreshSqliteBehind)->Unit(benchmark::kMicrosecond)->MeasureProcessCPUTime();
+[[maybe_unused]] const bool kRegistered = [] {
+    const std::pair<const char*, StoreKind> stores[] = {{"Memory", StoreKind::Memory},
+                                                        {"Sqlite", StoreKind::SqliteThrough},
+                                                        {"SqliteBehind", StoreKind::SqliteBehind}};
+    for (const bool refresh : {false, true}) {
+        for (const auto& [name, kind] : stores) {
+            const std::string full =
+                fmt::format("BM_Register/{}{}", refresh ? "Refresh" : "NewUser", name);
+            benchmark::RegisterBenchmark(full.c_str(), BM_Register, kind, refresh)
+                ->Unit(benchmark::kMicrosecond)
+                ->MeasureProcessCPUTime();
+        }
+    }
+    return true;
+}();
 
 // What the pause of one iteration costs by itself.
 void BM_PauseOverhead(benchmark::State& state) {

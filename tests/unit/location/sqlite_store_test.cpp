@@ -89,6 +89,34 @@ protected:
         }
     }
 
+    /// Stores `binding` in a child process, through a store with `write_delay`, and kills the
+    /// child with SIGKILL as soon as the update returned (written behind: once it is written).
+    void update_then_sigkill(const Binding& binding, std::chrono::milliseconds write_delay) {
+        const pid_t child = fork();
+        ASSERT_NE(child, -1);
+        if (child == 0) {
+            // No gtest here: the child reports through its exit status, or dies by SIGKILL.
+            Result<std::unique_ptr<SqliteStore>> store =
+                SqliteStore::open(SqliteOptions{.path = path_, .write_delay = write_delay});
+            if (!store) {
+                _exit(2);
+            }
+            if (!(*store)->update(binding.aor, kNow, put(binding)).has_value()) {
+                _exit(3);
+            }
+            if (write_delay.count() > 0 &&
+                !sb::test::eventually([&] { return (*store)->written_behind() == 1; })) {
+                _exit(4);
+            }
+            kill(getpid(), SIGKILL);
+            _exit(5);
+        }
+        int status = 0;
+        ASSERT_EQ(waitpid(child, &status, 0), child);
+        ASSERT_TRUE(WIFSIGNALED(status)) << "the child exited with " << WEXITSTATUS(status);
+        EXPECT_EQ(WTERMSIG(status), SIGKILL);
+    }
+
     /// Runs SQL on the file behind the store's back, as an operator's sqlite3 shell would.
     void poke(const char* sql) {
         sqlite3* db = nullptr;
@@ -172,25 +200,7 @@ TEST_F(SqliteStoreTest, ExpireDeletesFromTheFile) {
 
 TEST_F(SqliteStoreTest, AnUpdateSurvivesSigkillRightAfterItReturns) {
     const Binding b = test::full_binding(kAlice);
-    const pid_t child = fork();
-    ASSERT_NE(child, -1);
-    if (child == 0) {
-        // No gtest here: the child reports through its exit status, or dies by SIGKILL.
-        Result<std::unique_ptr<SqliteStore>> store =
-            SqliteStore::open(SqliteOptions{.path = path_});
-        if (!store) {
-            _exit(2);
-        }
-        if (!(*store)->update(kAlice, kNow, put(b)).has_value()) {
-            _exit(3);
-        }
-        kill(getpid(), SIGKILL);
-        _exit(4);
-    }
-    int status = 0;
-    ASSERT_EQ(waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "the child exited with " << WEXITSTATUS(status);
-    EXPECT_EQ(WTERMSIG(status), SIGKILL);
+    update_then_sigkill(b, {});
     // Nothing closed the file: the binding is in the write-ahead log only.
     EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
 
@@ -341,27 +351,7 @@ TEST_F(SqliteStoreTest, WritingBehindClosingWritesWhatWaits) {
 
 TEST_F(SqliteStoreTest, WritingBehindAnUpdateSurvivesSigkillOnceWritten) {
     const Binding b = test::full_binding(kAlice);
-    const pid_t child = fork();
-    ASSERT_NE(child, -1);
-    if (child == 0) {
-        // No gtest here: the child reports through its exit status, or dies by SIGKILL.
-        Result<std::unique_ptr<SqliteStore>> store =
-            SqliteStore::open(SqliteOptions{.path = path_, .write_delay = 20ms});
-        if (!store) {
-            _exit(2);
-        }
-        if (!(*store)->update(kAlice, kNow, put(b)).has_value()) {
-            _exit(3);
-        }
-        if (!sb::test::eventually([&] { return (*store)->written_behind() == 1; })) {
-            _exit(4);
-        }
-        kill(getpid(), SIGKILL);
-        _exit(5);
-    }
-    int status = 0;
-    ASSERT_EQ(waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "the child exited with " << WEXITSTATUS(status);
+    update_then_sigkill(b, 20ms);
     std::unique_ptr<SqliteStore> store = open();
     ASSERT_NE(store, nullptr);
     EXPECT_EQ(*store->lookup(kAlice, kNow), std::vector<Binding>{b});
