@@ -1,13 +1,13 @@
 #include "cdr/call_log.h"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "base/background_thread.h"
 #include "base/log.h"
 #include "cdr/call_lines.h"
 #include "cdr/call_store.h"
@@ -141,8 +141,10 @@ Result<std::unique_ptr<CallLog>> CallLog::open(CallLogOptions options, const Clo
         return fail("cannot open the call log " + store.error().message);
     }
     log->store_ = std::move(*store);
-    log->writer_ = std::thread([l = log.get()] { l->run(); });
-    pthread_setname_np(log->writer_.native_handle(), "sb-cdr");
+    log->writer_ = std::thread([l = log.get()] {
+        become_background_thread("sb-cdr");
+        l->run();
+    });
     return log;
 }
 

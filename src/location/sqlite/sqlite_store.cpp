@@ -1,7 +1,5 @@
 #include "location/sqlite/sqlite_store.h"
 
-#include <pthread.h>
-
 #include <iterator>
 #include <limits>
 #include <optional>
@@ -9,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "base/background_thread.h"
 #include "base/strings.h"
 
 namespace sb::location {
@@ -257,8 +256,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     }
     store->write_delay_ = options.write_delay;
     if (store->writes_behind()) {
-        store->writer_ = std::thread([s = store.get()] { s->run_writer(); });
-        pthread_setname_np(store->writer_.native_handle(), "sb-location");
+        store->writer_ = std::thread([s = store.get()] {
+            become_background_thread("sb-location");
+            s->run_writer();
+        });
     }
     return store;
 }
