@@ -5,8 +5,9 @@
 
 namespace sb {
 
-/// Names the calling thread and lowers its scheduling priority (nice 10 more, at most 19), so that when it
-/// competes with a worker for a core the worker runs first. Failures leave the thread as it is.
+/// Names the calling thread and lowers its scheduling priority (nice 10 more, at most 19), so
+/// that when it competes with a worker for a core the worker runs first. Failures leave the
+/// thread as it is.
 void become_background_thread(const char* name);
 
 }  // namespace sb
