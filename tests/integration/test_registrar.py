@@ -142,6 +142,7 @@ class WriteBehindTest(unittest.TestCase):
             db.close()
 
     def test_written_within_the_delay_survives_kill9(self):
+        self.assertIn("written behind, 50 ms", self.sb.output())  # the setting reached the store
         for i in range(20):
             contact = "<sip:wb%d@127.0.0.1:6001>" % i
             r = register("wb%d" % i, contact, self.sb.udp_port, self.peer, 600)

@@ -357,7 +357,7 @@ TEST_F(SqliteStoreTest, WritingBehindAnUpdateSurvivesSigkillOnceWritten) {
     EXPECT_EQ(*store->lookup(kAlice, kNow), std::vector<Binding>{b});
 }
 
-TEST_F(SqliteStoreTest, WritingBehindManyChangesShareATransaction) {
+TEST_F(SqliteStoreTest, WritingBehindWritesEachChangedAorOnce) {
     std::unique_ptr<SqliteStore> store = open_behind(1h);
     ASSERT_NE(store, nullptr);
     for (int i = 0; i < 50; ++i) {
