@@ -40,6 +40,11 @@ public:
     Message(const Message&) = delete;
     Message& operator=(const Message&) = delete;
 
+    // A message kept on the heap (a transaction's request, one per request received) is larger
+    // than glibc's thread cache serves; see base/block_cache.h.
+    static void* operator new(std::size_t size);
+    static void operator delete(void* block, std::size_t size) noexcept;
+
     /// The message bytes (leading CRLFs and anything past Content-Length excluded).
     std::string_view bytes() const { return bytes_; }
     std::size_t offset_of(std::string_view view) const {
