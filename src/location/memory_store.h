@@ -60,10 +60,13 @@ public:
     void insert(Binding&& binding);
 
 private:
-    // Transparent, so a lookup by string_view does not build a std::string.
+    // Transparent, so a lookup by string_view does not build a std::string. Deliberately not
+    // noexcept: libstdc++ then keeps each key's hash in its node (as it does for std::string
+    // keys), so a find compares hashes before strings and never re-hashes a neighbour's key to
+    // see where its bucket ends; those string reads were the store's cache misses.
     struct AorHash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view aor) const noexcept {
+        std::size_t operator()(std::string_view aor) const {
             return std::hash<std::string_view>{}(aor);
         }
     };
