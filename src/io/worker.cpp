@@ -5,11 +5,11 @@ namespace {
 thread_local Worker* tls_current = nullptr;
 }
 
-Worker::Worker(std::size_t index, const Clock& clock)
+Worker::Worker(std::size_t index, const Clock& clock, Duration tick)
     : index_(index),
       context_(1),
       guard_(boost::asio::make_work_guard(context_)),
-      wheel_(clock),
+      wheel_(clock, tick),
       tick_timer_(context_) {}
 
 Worker::~Worker() {

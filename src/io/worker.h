@@ -20,7 +20,9 @@ namespace sb::io {
 
 class Worker final : public TimerQueue {
 public:
-    Worker(std::size_t index, const Clock& clock);
+    /// Timers fire at most `tick` late.
+    Worker(std::size_t index, const Clock& clock,
+           Duration tick = std::chrono::milliseconds(10));
     ~Worker() override;
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;

@@ -215,7 +215,7 @@ Result<void> Server::start() {
     std::size_t n = config_.workers != 0 ? config_.workers
                                          : std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < n; ++i) {
-        p.workers.push_back(std::make_unique<io::Worker>(i, clock_));
+        p.workers.push_back(std::make_unique<io::Worker>(i, clock_, config_.timers.resolution()));
         p.workers.back()->queue_delay().set_limit(config_.overload.max_queue_delay);
     }
     auto resolver = dns::CaresResolver::create(config_.dns);

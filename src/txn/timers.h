@@ -30,6 +30,13 @@ struct TimerConfig {
     Duration timer_k(bool reliable) const { return reliable ? Duration::zero() : t4; }
     /// Timer J: 64*T1 over UDP, 0 over streams.
     Duration timer_j(bool reliable) const { return reliable ? Duration::zero() : 64 * t1; }
+
+    /// How late a worker's timers may fire: a tenth of T1 (50 ms at the default), at least
+    /// 1 ms. Every tick with a timer due wakes the worker, so a finer tick costs wake-ups
+    /// that no SIP timer needs.
+    Duration resolution() const {
+        return std::max<Duration>(std::chrono::milliseconds(1), t1 / 10);
+    }
 };
 
 }  // namespace sb::txn

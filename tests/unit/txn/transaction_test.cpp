@@ -368,5 +368,12 @@ TEST_F(TransactionTest, UnmatchedResponsesAreReported) {
     EXPECT_FALSE(table.on_response(parse(response_to(request("BYE", "z9hG4bKnone"), 200)), source));
 }
 
+TEST(TimerConfig, TimersMayFireATenthOfT1Late) {
+    using std::chrono::milliseconds;
+    EXPECT_EQ(TimerConfig{}.resolution(), milliseconds(50));
+    EXPECT_EQ(TimerConfig{.t1 = milliseconds(50)}.resolution(), milliseconds(5));
+    EXPECT_EQ(TimerConfig{.t1 = milliseconds(5)}.resolution(), milliseconds(1));
+}
+
 }  // namespace
 }  // namespace sb::txn
