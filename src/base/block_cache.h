@@ -85,4 +85,29 @@ private:
     }
 };
 
+/// Inherited by a class whose objects are allocated once per message and are too large for
+/// glibc's thread cache: `new T` then takes a block from this thread's BlockCache. Derived
+/// classes of another size are allocated as usual.
+template <class T, std::size_t Keep = 1024>
+class CachedAllocation {
+public:
+    static void* operator new(std::size_t size) {
+        return size == sizeof(T) ? Blocks::allocate() : ::operator new(size);
+    }
+    static void operator delete(void* block, std::size_t size) noexcept {
+        if (size == sizeof(T)) {
+            Blocks::release(block);
+        } else {
+            ::operator delete(block);
+        }
+    }
+
+private:
+    // Named through a member so that T is complete where the size is taken.
+    struct Blocks {
+        static void* allocate() { return BlockCache<sizeof(T), Keep>::allocate(); }
+        static void release(void* block) noexcept { BlockCache<sizeof(T), Keep>::release(block); }
+    };
+};
+
 }  // namespace sb

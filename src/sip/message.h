@@ -11,6 +11,7 @@
 
 #include <boost/container/small_vector.hpp>
 
+#include "base/block_cache.h"
 #include "base/buffer.h"
 #include "sip/header_id.h"
 #include "sip/method.h"
@@ -32,18 +33,15 @@ struct CSeq {
     std::string_view method_text;
 };
 
-class Message {
+// A message kept on the heap (a transaction's request, one per request received) is larger
+// than glibc's thread cache serves: it takes a cached block (base/block_cache.h).
+class Message : public CachedAllocation<Message> {
 public:
     Message() = default;
     Message(Message&&) noexcept = default;
     Message& operator=(Message&&) noexcept = default;
     Message(const Message&) = delete;
     Message& operator=(const Message&) = delete;
-
-    // A message kept on the heap (a transaction's request, one per request received) is larger
-    // than glibc's thread cache serves; see base/block_cache.h.
-    static void* operator new(std::size_t size);
-    static void operator delete(void* block, std::size_t size) noexcept;
 
     /// The message bytes (leading CRLFs and anything past Content-Length excluded).
     std::string_view bytes() const { return bytes_; }

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "base/block_cache.h"
 #include "txn/transaction.h"
 
 namespace sb::txn {
@@ -9,7 +10,9 @@ namespace sb::txn {
 /// INVITE client transaction: RFC 3261 §17.1.1 (Figure 5) with RFC 6026's Accepted state.
 /// It acknowledges non-2xx final responses itself (hop by hop) and can build the CANCEL for
 /// its request (RFC 3261 §9.1).
-class ClientInvite final : public ClientTransaction {
+/// At 1.9 KB (it keeps the parsed request it sent) it is allocated from a per-thread block
+/// cache, being above what glibc's thread cache serves.
+class ClientInvite final : public ClientTransaction, public CachedAllocation<ClientInvite> {
 public:
     ClientInvite(TransactionTable& table, TxnId id, std::string key, std::string bytes,
                  sip::Message&& sent, const transport::Destination& destination, ClientUser& user,

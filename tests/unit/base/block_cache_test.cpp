@@ -60,5 +60,29 @@ TEST(BlockCache, EachThreadKeepsItsOwnBlocks) {
     EXPECT_EQ(B::cached(), 0u);
 }
 
+struct Big : CachedAllocation<Big, 4> {
+    virtual ~Big() = default;
+    char bytes[1500] = {};
+};
+struct Bigger final : Big {
+    char more[100] = {};
+};
+
+TEST(CachedAllocation, NewTakesTheBlockTheLastDeleteGaveBack) {
+    using Blocks = BlockCache<sizeof(Big), 4>;
+    auto* first = new Big;
+    delete first;
+    auto* second = new Big;
+    if (Blocks::kEnabled) {
+        EXPECT_EQ(second, first);
+    }
+    // A derived class of another size is allocated and freed as usual, also through the base.
+    Big* other = new Bigger;
+    delete other;
+    EXPECT_EQ(Blocks::cached(), 0u);
+    delete second;
+    EXPECT_EQ(Blocks::cached(), Blocks::kEnabled ? 1u : 0u);
+}
+
 }  // namespace
 }  // namespace sb
