@@ -12,6 +12,14 @@
 #include <cstddef>
 #include <new>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SB_BLOCK_CACHE_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SB_BLOCK_CACHE_UNDER_ASAN 1
+#endif
+#endif
+
 namespace sb {
 
 template <std::size_t Size, std::size_t Keep>
@@ -19,7 +27,7 @@ class BlockCache {
     static_assert(Size >= sizeof(void*));
 
 public:
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SB_BLOCK_CACHE_UNDER_ASAN)
     static constexpr bool kEnabled = false;
 #else
     static constexpr bool kEnabled = Keep > 0;
