@@ -14,8 +14,10 @@ namespace sb {
 
 class TimerWheel final : public TimerQueue {
 public:
+    static constexpr Duration kDefaultTick = std::chrono::milliseconds(10);
+
     /// `tick` is the resolution; timers fire at most one tick late.
-    explicit TimerWheel(const Clock& clock, Duration tick = std::chrono::milliseconds(10),
+    explicit TimerWheel(const Clock& clock, Duration tick = kDefaultTick,
                         std::size_t slots = 4096);
 
     TimerId schedule(Duration after, TimerTarget& target, std::uint32_t tag) override;

@@ -21,8 +21,7 @@ namespace sb::io {
 class Worker final : public TimerQueue {
 public:
     /// Timers fire at most `tick` late.
-    Worker(std::size_t index, const Clock& clock,
-           Duration tick = std::chrono::milliseconds(10));
+    Worker(std::size_t index, const Clock& clock, Duration tick = TimerWheel::kDefaultTick);
     ~Worker() override;
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
