@@ -407,6 +407,9 @@ void Core::cancel_branch(txn::TxnId client, std::string_view reason) {
         return;
     }
     std::string cancel = ct->build_cancel(reason);
+    if (cancel.empty()) {
+        return;  // answered or failed meanwhile: nothing to cancel
+    }
     table_->start_client(std::move(cancel), ct->destination(), *this, 0);
 }
 

@@ -2,17 +2,17 @@
 
 #include <fmt/format.h>
 
+#include "sip/parser.h"
 #include "txn/table.h"
 #include "txn/transaction_user.h"
 
 namespace sb::txn {
 
 ClientInvite::ClientInvite(TransactionTable& table, TxnId id, std::string key, std::string bytes,
-                           sip::Message&& sent, const transport::Destination& destination,
-                           ClientUser& user, std::uint64_t token, std::string branch)
+                           const transport::Destination& destination, ClientUser& user,
+                           std::uint64_t token, std::string branch)
     : ClientTransaction(table, id, std::move(key), std::move(bytes), destination, user, token,
-                        std::move(branch)),
-      sent_(std::move(sent)) {
+                        std::move(branch)) {
     set_state(State::Calling);
 }
 
@@ -42,10 +42,12 @@ void ClientInvite::on_response(const sip::Message& response, const transport::So
                 set_state(State::Accepted);
                 stop_timer(TimerName::B);
                 start_timer(TimerName::M, table_.config().timer_m());
+                release_request();
             } else {
                 set_state(State::Completed);
                 stop_timer(TimerName::B);
                 send_ack(response);
+                release_request();
                 Duration d = table_.config().timer_d(reliable());
                 if (d == Duration::zero()) {
                     terminate();
@@ -113,22 +115,33 @@ void append_common(std::string& out, const sip::Message& invite) {
 
 void ClientInvite::send_ack(const sip::Message& response) {
     // RFC 3261 §17.1.1.3: the ACK for a non-2xx final response.
+    auto sent = sip::parse_message(std::string_view(bytes_));
+    if (!sent) {
+        return;  // not possible: the bytes were built from a parsed request
+    }
     ack_.clear();
-    fmt::format_to(std::back_inserter(ack_), "ACK {} SIP/2.0\r\n", sent_.request_uri());
-    append_common(ack_, sent_);
+    fmt::format_to(std::back_inserter(ack_), "ACK {} SIP/2.0\r\n", sent->request_uri());
+    append_common(ack_, *sent);
     ack_.append("To: ").append(response.value(sip::HeaderId::To)).append("\r\n");
     fmt::format_to(std::back_inserter(ack_), "CSeq: {} ACK\r\nContent-Length: 0\r\n\r\n",
-                   sent_.cseq().number);
+                   sent->cseq().number);
     table_.sender().send(destination_, ack_);
 }
 
 std::string ClientInvite::build_cancel(std::string_view reason) const {
     // RFC 3261 §9.1.
+    if (bytes_.empty()) {
+        return {};
+    }
+    auto sent = sip::parse_message(std::string_view(bytes_));
+    if (!sent) {
+        return {};
+    }
     std::string out;
-    fmt::format_to(std::back_inserter(out), "CANCEL {} SIP/2.0\r\n", sent_.request_uri());
-    append_common(out, sent_);
-    out.append("To: ").append(sent_.value(sip::HeaderId::To)).append("\r\n");
-    fmt::format_to(std::back_inserter(out), "CSeq: {} CANCEL\r\n", sent_.cseq().number);
+    fmt::format_to(std::back_inserter(out), "CANCEL {} SIP/2.0\r\n", sent->request_uri());
+    append_common(out, *sent);
+    out.append("To: ").append(sent->value(sip::HeaderId::To)).append("\r\n");
+    fmt::format_to(std::back_inserter(out), "CSeq: {} CANCEL\r\n", sent->cseq().number);
     if (!reason.empty()) {
         out.append("Reason: ").append(reason).append("\r\n");
     }

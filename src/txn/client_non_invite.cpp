@@ -36,6 +36,7 @@ void ClientNonInvite::on_response(const sip::Message& response, const transport:
         set_state(State::Completed);
         stop_timer(TimerName::E);
         stop_timer(TimerName::F);
+        release_request();
         Duration k = table_.config().timer_k(reliable());
         if (k == Duration::zero()) {
             terminate();

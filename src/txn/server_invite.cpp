@@ -40,6 +40,7 @@ void ServerInvite::on_send(int status) {
             set_state(State::Accepted);
             start_timer(TimerName::L, table_.config().timer_l());
         }
+        release_response();
         return;
     }
     set_state(State::Completed);

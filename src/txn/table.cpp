@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
-#include "sip/parser.h"
 
 namespace sb::txn {
 namespace {
@@ -98,8 +97,8 @@ bool TransactionTable::on_response(const sip::Message& response, const transport
 ClientTransaction* TransactionTable::start_client(std::string bytes,
                                                   const transport::Destination& to,
                                                   ClientUser& user, std::uint64_t token) {
-    // Only INVITEs need their request parsed again (for the ACK and the CANCEL); for the
-    // others the start line and the top Via branch are enough.
+    // The start line and the top Via branch are all a client transaction reads of its
+    // request; an INVITE's parses its bytes again in the rare case it builds an ACK or CANCEL.
     std::string_view view(bytes);
     std::size_t sp = view.find(' ');
     if (sp == std::string_view::npos) {
@@ -118,12 +117,8 @@ ClientTransaction* TransactionTable::start_client(std::string bytes,
     }
     TxnId id = next_id();
     if (method == "INVITE") {
-        auto parsed = sip::parse_message(std::string_view(bytes));
-        if (!parsed) {
-            return nullptr;
-        }
-        auto ct = std::make_unique<ClientInvite>(*this, id, key, std::move(bytes),
-                                                 std::move(*parsed), to, user, token, branch);
+        auto ct = std::make_unique<ClientInvite>(*this, id, key, std::move(bytes), to, user,
+                                                 token, branch);
         ClientInvite& ref = *ct;
         clients_.emplace(std::move(key), std::move(ct));
         clients_by_id_.emplace(id, &ref);

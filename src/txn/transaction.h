@@ -111,6 +111,9 @@ protected:
     void resend_last();
     /// Frees the request (most of a transaction's memory) when only the response is needed.
     void release_request() { request_.reset(); }
+    /// Frees the last response once it is never resent (a 2xx to an INVITE is the TU's to
+    /// retransmit, RFC 6026).
+    void release_response() { std::string().swap(last_response_); }
     static const sip::Message& no_request();
 
     // On the heap so that releasing it frees its header table too, not only its bytes.
@@ -142,6 +145,8 @@ protected:
     /// Sends (or retransmits) the request; reports a transport error to the user on failure.
     bool transmit();
     void fail_transport();
+    /// Frees the request's bytes once a final response means it is never sent again.
+    void release_request() { std::string().swap(bytes_); }
 
     std::string bytes_;
     transport::Destination destination_;

@@ -312,6 +312,19 @@ TEST_F(TransactionTest, ClientInviteBuildsItsCancel) {
     EXPECT_NE(cancel.first(sip::HeaderId::Reason), nullptr);
 }
 
+TEST_F(TransactionTest, ClientInviteHasNothingToCancelOnceAFinalResponseCame) {
+    // The request's bytes are let go with the final response: an answered call's transaction
+    // lives on for Timer M without them.
+    for (int status : {200, 486}) {
+        std::string invite = request("INVITE", table.new_branch());
+        auto* ct = static_cast<ClientInvite*>(table.start_client(invite, to, user, 0));
+        table.on_response(parse(response_to(invite, 180)), source);
+        EXPECT_FALSE(ct->build_cancel().empty());
+        table.on_response(parse(response_to(invite, status)), source);
+        EXPECT_EQ(ct->build_cancel(), "") << status;
+    }
+}
+
 TEST_F(TransactionTest, ClientInvitePassesForkedSuccessesUp) {
     std::string branch = table.new_branch();
     std::string invite = request("INVITE", branch);
