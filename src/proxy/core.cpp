@@ -93,15 +93,17 @@ std::string record_route_uri(const transport::Listener& l, const transport::Endp
 
 Core::EventScope::~EventScope() {
     if (--core_.depth_ == 0) {
-        // Free what finished during this event, now that no context is on the stack.
-        for (auto it = core_.contexts_.begin(); it != core_.contexts_.end();) {
-            if (it->second->finished()) {
-                core_.plans_.erase(it->first);
-                it = core_.contexts_.erase(it);
-            } else {
-                ++it;
+        // Free what finished during this event, now that no context is on the stack. Only
+        // the contexts the event touched can have finished: a look at each, not at every
+        // call still ringing.
+        for (std::uint64_t id : core_.touched_) {
+            auto it = core_.contexts_.find(id);
+            if (it != core_.contexts_.end() && it->second->finished()) {
+                core_.plans_.erase(id);
+                core_.contexts_.erase(it);
             }
         }
+        core_.touched_.clear();
     }
 }
 
@@ -186,6 +188,7 @@ void Core::on_request(txn::ServerTransaction& st) {
     plans_.emplace(id, std::move(plan));
     auto [it, inserted] =
         contexts_.emplace(id, std::make_unique<ResponseContext>(*this, id, st, std::move(targets)));
+    touched_.push_back(id);
     for (const std::string& why : forwarded_now_) {
         if (deps_.observer != nullptr) {
             deps_.observer->on_forwarded(req, forwarded_to_, why);
@@ -536,6 +539,7 @@ bool Core::resolve_branch(ResponseContext& ctx, const ResponseContext::Branch& b
                                 EventScope scope(*this);
                                 auto it = contexts_.find(id);
                                 if (it != contexts_.end()) {
+                                    touched_.push_back(id);
                                     it->second->on_resolved(index, std::move(r));
                                 }
                             });
@@ -549,8 +553,9 @@ void Core::observe_forwarded(ResponseContext& ctx, const Forward& forward) {
     }
 }
 
-void Core::after_timer() {
+void Core::after_timer(ResponseContext& ctx) {
     EventScope scope(*this);  // frees what the timer finished
+    touched_.push_back(ctx.id());
 }
 
 void Core::answer_self(txn::ServerTransaction& st) {
@@ -584,6 +589,7 @@ void Core::handle_cancel(txn::ServerTransaction& st) {
     }
     auto it = contexts_.find(invite->user_data);
     if (it != contexts_.end()) {
+        touched_.push_back(it->first);
         std::string_view reason = st.request().value(sip::HeaderId::Reason);
         it->second->cancel(reason);
     } else if (invite->last_status() < 200) {
@@ -629,7 +635,11 @@ bool Core::loop_detected(const sip::Message& request) const {
 ResponseContext* Core::context_of(std::uint64_t token, std::size_t& branch) {
     branch = token & 0xffff;
     auto it = contexts_.find(token >> 16);
-    return it == contexts_.end() ? nullptr : it->second.get();
+    if (it == contexts_.end()) {
+        return nullptr;
+    }
+    touched_.push_back(it->first);
+    return it->second.get();
 }
 
 void Core::on_response(txn::ClientTransaction& ct, const sip::Message& response,

@@ -87,7 +87,7 @@ public:
                          std::vector<Target>& out);
     /// The Diversion header line (RFC 5806) of a call forwarded from `from_aor`.
     static std::string diversion_line(std::string_view from_aor, std::string_view reason);
-    void after_timer();
+    void after_timer(ResponseContext& ctx);
     /// Relays a response by its Via without a transaction (a 2xx that crossed a CANCEL).
     void relay_by_via(const sip::Message& response);
     /// The phrase relayed responses get ("" to keep theirs): the table's, when configured.
@@ -132,6 +132,7 @@ private:
     std::uint64_t last_context_ = 0;
     std::unordered_map<std::uint64_t, std::unique_ptr<ResponseContext>> contexts_;
     std::unordered_map<std::uint64_t, RoutePlan> plans_;  // per context: Route edits to apply
+    std::vector<std::uint64_t> touched_;  // contexts the current event reached
     std::vector<std::string> forwarded_now_;  // forwards decided while routing this request
     std::string forwarded_to_;
     int depth_ = 0;

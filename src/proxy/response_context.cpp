@@ -87,7 +87,7 @@ void ResponseContext::NoAnswerTimer::on_timer(std::uint32_t) {
     if (!ctx.answered_ && !ctx.final_sent_ && !ctx.cancelled_ && ctx.fallbacks_.on_no_answer) {
         ctx.retarget(*ctx.fallbacks_.on_no_answer);
     }
-    ctx.core_.after_timer();
+    ctx.core_.after_timer(ctx);
 }
 
 bool ResponseContext::retarget(Forward forward) {
@@ -214,7 +214,7 @@ void ResponseContext::on_timer_c(Branch& b) {
             send_cancel(b);
         }
     }
-    core_.after_timer();
+    core_.after_timer(*this);
 }
 
 void ResponseContext::on_response(std::size_t index, const sip::Message& response) {
