@@ -99,11 +99,21 @@ Core::EventScope::~EventScope() {
         for (std::uint64_t id : core_.touched_) {
             auto it = core_.contexts_.find(id);
             if (it != core_.contexts_.end() && it->second->finished()) {
+                core_.release_answered(*it->second);
                 core_.plans_.erase(id);
                 core_.contexts_.erase(it);
             }
         }
         core_.touched_.clear();
+    }
+}
+
+void Core::release_answered(ResponseContext& ctx) {
+    // An answered INVITE's server transaction lives on 32 s (Timer L) only to absorb
+    // retransmissions, which its key does: nothing reads its request after its context.
+    txn::ServerTransaction* st = table_->find_server(ctx.server_id());
+    if (st != nullptr && st->is_invite() && st->last_status() / 100 == 2) {
+        st->release_request();
     }
 }
 
@@ -584,7 +594,9 @@ void Core::handle_cancel(txn::ServerTransaction& st) {
         return;
     }
     st.respond(200);
-    if (deps_.observer != nullptr) {
+    // After the final response a CANCEL changes nothing (§9.2), and an answered INVITE's
+    // request may be gone already.
+    if (deps_.observer != nullptr && invite->last_status() < 200) {
         deps_.observer->on_cancel(invite->request());
     }
     auto it = contexts_.find(invite->user_data);

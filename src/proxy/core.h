@@ -124,6 +124,7 @@ private:
                                      const Target& target, std::string_view branch,
                                      transport::Destination& hop) const;
     const sip::Message* request_of(ResponseContext& ctx);
+    void release_answered(ResponseContext& ctx);
     ResponseContext* context_of(std::uint64_t token, std::size_t& branch);
     void note_forward(const Forward& forward, std::string_view from_aor, std::vector<Target>& targets);
 

@@ -94,6 +94,7 @@ ServerTransaction::ServerTransaction(TransactionTable& table, TxnId id, std::str
                                      sip::Message&& request, const transport::Source& source)
     : Transaction(table, id, std::move(key), transport::is_stream(source.transport)),
       request_(std::make_unique<sip::Message>(std::move(request))),
+      invite_(request_->method() == sip::Method::Invite),
       source_(source),
       reply_to_(response_destination(*request_, source)),
       local_tag_(random_tag()) {

@@ -69,10 +69,11 @@ private:
 
 class ServerTransaction : public Transaction {
 public:
-    /// The request; empty once a completed non-INVITE transaction has released it.
+    /// The request; empty once released (by a completed non-INVITE transaction after T1, or
+    /// by the TU once it is done with an answered INVITE).
     const sip::Message& request() const { return request_ ? *request_ : no_request(); }
     const transport::Source& source() const { return source_; }
-    bool is_invite() const { return request().method() == sip::Method::Invite; }
+    bool is_invite() const { return invite_; }
     /// Status of the last response sent, 0 before any.
     int last_status() const { return last_status_; }
     /// The To tag this server uses in responses it builds itself.
@@ -93,6 +94,9 @@ public:
     /// unanswered would keep its transaction, which has no timer yet, forever. A
     /// retransmission of the request opens a new transaction.
     void drop() { terminate(); }
+    /// Frees the request (most of a transaction's memory) when only the response, or for an
+    /// answered INVITE only the key that absorbs retransmissions, is needed.
+    void release_request() { request_.reset(); }
 
     /// The top Via of the request with received/rport added (RFC 3581), for responses.
     std::string_view response_via() const { return response_via_; }
@@ -109,8 +113,6 @@ protected:
                       const transport::Source& source);
     virtual void on_send(int status) = 0;
     void resend_last();
-    /// Frees the request (most of a transaction's memory) when only the response is needed.
-    void release_request() { request_.reset(); }
     /// Frees the last response once it is never resent (a 2xx to an INVITE is the TU's to
     /// retransmit, RFC 6026).
     void release_response() { std::string().swap(last_response_); }
@@ -118,6 +120,7 @@ protected:
 
     // On the heap so that releasing it frees its header table too, not only its bytes.
     std::unique_ptr<sip::Message> request_;
+    bool invite_;
     transport::Source source_;
     transport::Destination reply_to_;  // where responses go (§18.2.2), fixed on arrival
     std::string response_via_;

@@ -227,6 +227,36 @@ TEST_F(ProxyTest, ProvisionalAndFinalResponsesAreRelayedWithoutOurVia) {
     EXPECT_EQ(r.value(sip::HeaderId::RecordRoute), "<sip:192.0.2.10:5060;lr>");
 }
 
+TEST_F(ProxyTest, AnsweredInviteLetsItsRequestGoAndStillAbsorbsRetransmissions) {
+    bind("bob", "sip:bob@192.0.2.20:5062");
+    receive(invite());
+    std::size_t inv = requests(sip::Method::Invite).at(0);
+    respond(inv, 180);
+    respond(inv, 200);
+    EXPECT_EQ(core->context_count(), 0u);
+    const std::string cancel =
+        "CANCEL sip:bob@example.com SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKcaller1;rport\r\n"
+        "Max-Forwards: 70\r\nFrom: \"Alice\" <sip:alice@example.com>;tag=a1\r\n"
+        "To: <sip:bob@example.com>\r\nCall-ID: call-1@192.0.2.1\r\nCSeq: 1 CANCEL\r\n"
+        "Content-Length: 0\r\n\r\n";
+    txn::ServerTransaction* st =
+        table->find_invite_for(*sip::parse_message(std::string_view(cancel)));
+    ASSERT_NE(st, nullptr);
+    EXPECT_TRUE(st->request().bytes().empty());  // the transaction lives on with its key only
+    std::size_t before = sender.count();
+    receive(invite());  // a retransmission: absorbed, nothing sent
+    EXPECT_EQ(sender.count(), before);
+    respond(inv, 200);  // the callee retransmits its 2xx: it still goes upstream
+    EXPECT_EQ(responses(200).size(), 2u);
+    receive(cancel);  // too late to change anything: answered, not forwarded
+    EXPECT_EQ(requests(sip::Method::Cancel).size(), 0u);
+    EXPECT_EQ(sent_where([](const sip::Message& m) {
+                  return m.status() == 200 && m.cseq().method == sip::Method::Cancel;
+              }).size(),
+              1u);
+}
+
 TEST_F(ProxyTest, UnknownUserAndForeignDomain) {
     receive(invite("sip:nobody@example.com"));
     EXPECT_EQ(responses(404).size(), 1u);
