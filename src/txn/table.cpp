@@ -71,12 +71,13 @@ void TransactionTable::on_request(sip::Message&& request, const transport::Sourc
     TxnId id = next_id();
     std::unique_ptr<ServerTransaction> st;
     if (request.method() == sip::Method::Invite) {
-        st = std::make_unique<ServerInvite>(*this, id, key, std::move(request), source);
+        st = std::make_unique<ServerInvite>(*this, id, std::move(key), std::move(request), source);
     } else {
-        st = std::make_unique<ServerNonInvite>(*this, id, key, std::move(request), source);
+        st = std::make_unique<ServerNonInvite>(*this, id, std::move(key), std::move(request),
+                                               source);
     }
     ServerTransaction& ref = *st;
-    servers_.emplace(std::move(key), std::move(st));
+    servers_.emplace(ref.key(), std::move(st));
     servers_by_id_.emplace(id, &ref);
     server_user_.on_request(ref);
 }
@@ -117,10 +118,10 @@ ClientTransaction* TransactionTable::start_client(std::string bytes,
     }
     TxnId id = next_id();
     if (method == "INVITE") {
-        auto ct = std::make_unique<ClientInvite>(*this, id, key, std::move(bytes), to, user,
-                                                 token, branch);
+        auto ct = std::make_unique<ClientInvite>(*this, id, std::move(key), std::move(bytes), to,
+                                                 user, token, branch);
         ClientInvite& ref = *ct;
-        clients_.emplace(std::move(key), std::move(ct));
+        clients_.emplace(ref.key(), std::move(ct));
         clients_by_id_.emplace(id, &ref);
         ref.start();
         return &ref;
@@ -128,10 +129,10 @@ ClientTransaction* TransactionTable::start_client(std::string bytes,
     if (method == "ACK") {
         return nullptr;  // an ACK never opens a transaction: send it directly
     }
-    auto ct = std::make_unique<ClientNonInvite>(*this, id, key, std::move(bytes), to, user, token,
-                                                branch);
+    auto ct = std::make_unique<ClientNonInvite>(*this, id, std::move(key), std::move(bytes), to,
+                                                user, token, branch);
     ClientNonInvite& ref = *ct;
-    clients_.emplace(std::move(key), std::move(ct));
+    clients_.emplace(ref.key(), std::move(ct));
     clients_by_id_.emplace(id, &ref);
     ref.start();
     return &ref;

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -81,8 +82,9 @@ private:
     ServerUser& server_user_;
     std::uint32_t owner_;
     TxnId last_id_ = 0;
-    std::unordered_map<std::string, std::unique_ptr<ServerTransaction>> servers_;
-    std::unordered_map<std::string, std::unique_ptr<ClientTransaction>> clients_;
+    // Keyed by views of each transaction's own key: one copy of it, in the transaction.
+    std::unordered_map<std::string_view, std::unique_ptr<ServerTransaction>> servers_;
+    std::unordered_map<std::string_view, std::unique_ptr<ClientTransaction>> clients_;
     std::unordered_map<TxnId, ServerTransaction*> servers_by_id_;
     std::unordered_map<TxnId, ClientTransaction*> clients_by_id_;
     std::vector<std::unique_ptr<Transaction>> retired_;
