@@ -94,9 +94,13 @@ public:
     /// unanswered would keep its transaction, which has no timer yet, forever. A
     /// retransmission of the request opens a new transaction.
     void drop() { terminate(); }
-    /// Frees the request (most of a transaction's memory) when only the response, or for an
-    /// answered INVITE only the key that absorbs retransmissions, is needed.
-    void release_request() { request_.reset(); }
+    /// Frees the request (most of a transaction's memory), and the Via that responses built
+    /// from it would carry, when only the response, or for an answered INVITE only the key that
+    /// absorbs retransmissions, is needed.
+    void release_request() {
+        request_.reset();
+        std::string().swap(response_via_);
+    }
 
     /// The top Via of the request with received/rport added (RFC 3581), for responses.
     std::string_view response_via() const { return response_via_; }

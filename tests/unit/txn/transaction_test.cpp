@@ -130,6 +130,7 @@ TEST_F(TransactionTest, CompletedNonInviteServerKeepsOnlyItsResponse) {
     advance(config.t1 + 20ms);
     ASSERT_EQ(table.server_count(), 1u);
     EXPECT_TRUE(st->request().bytes().empty());  // released: Completed needs only the 200
+    EXPECT_TRUE(st->response_via().empty());
     receive(req);
     ASSERT_EQ(sender.count(), 2u);
     EXPECT_EQ(sender.sent[0].bytes, sender.sent[1].bytes);
