@@ -92,7 +92,7 @@ void Endpoint::set_port(std::uint16_t port) {
 }
 
 std::string Endpoint::ip() const {
-    if (storage_.ss_family == AF_INET) {
+    if (storage_.any.sa_family == AF_INET) {
         // By hand: inet_ntop formats IPv4 with sprintf, and this runs several times a message.
         const auto* bytes = reinterpret_cast<const unsigned char*>(
             &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr);
@@ -142,7 +142,7 @@ bool Endpoint::is_unspecified() const {
 }
 
 bool Endpoint::operator==(const Endpoint& other) const {
-    if (storage_.ss_family != other.storage_.ss_family) {
+    if (storage_.any.sa_family != other.storage_.any.sa_family) {
         return false;
     }
     if (is_v6()) {
@@ -157,7 +157,7 @@ bool Endpoint::operator==(const Endpoint& other) const {
 }
 
 bool Endpoint::same_address(const Endpoint& other) const {
-    if (storage_.ss_family != other.storage_.ss_family) {
+    if (storage_.any.sa_family != other.storage_.any.sa_family) {
         return false;
     }
     if (is_v6()) {

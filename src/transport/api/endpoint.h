@@ -31,8 +31,8 @@ public:
     static std::optional<Endpoint> from(std::string_view ip, std::uint16_t port);
     static Endpoint from_sockaddr(const sockaddr* sa);
 
-    bool is_v6() const { return storage_.ss_family == AF_INET6; }
-    bool valid() const { return storage_.ss_family == AF_INET || storage_.ss_family == AF_INET6; }
+    bool is_v6() const { return storage_.any.sa_family == AF_INET6; }
+    bool valid() const { return storage_.any.sa_family == AF_INET || storage_.any.sa_family == AF_INET6; }
     std::uint16_t port() const;
     void set_port(std::uint16_t port);
     /// The address without brackets ("192.0.2.1", "2001:db8::1").
@@ -56,7 +56,15 @@ public:
     std::size_t hash() const;
 
 private:
-    sockaddr_storage storage_{};
+    // Room for an IPv4 or IPv6 address only, 28 bytes where sockaddr_storage takes 128: every
+    // transaction, binding and connection holds some. The largest member first, so that {}
+    // zeroes all of it.
+    union Storage {
+        sockaddr_in6 v6;
+        sockaddr_in v4;
+        sockaddr any;
+    };
+    Storage storage_{};
 };
 
 struct EndpointHash {
