@@ -375,6 +375,7 @@ TEST_F(ProxyTest, CallerCancelsWhileRinging) {
         return m.status() == 487 && m.top_via().branch == "z9hG4bKcaller1";
     });
     EXPECT_EQ(terminated.size(), 1u);
+    EXPECT_EQ(core->context_count(), 0u);
 }
 
 TEST_F(ProxyTest, CancelForAnUnknownTransactionIs481) {
@@ -414,6 +415,20 @@ TEST_F(ProxyTest, NoAnswerAtAllIsATimeout) {
                   return m.status() == 408 && m.top_via().branch == "z9hG4bKcaller1";
               }).size(),
               1u);
+    EXPECT_EQ(core->context_count(), 0u);
+}
+
+TEST_F(ProxyTest, TimerCEndsABranchThatNeverAnswersAndFreesItsContext) {
+    // The context ends inside Timer C's own event: nothing else reaches it afterwards.
+    config.timer_c = std::chrono::seconds(10);
+    bind("bob", "sip:bob@192.0.2.20:5062");
+    receive(invite());
+    advance(10200ms);
+    EXPECT_EQ(sent_where([](const sip::Message& m) {
+                  return m.status() == 408 && m.top_via().branch == "z9hG4bKcaller1";
+              }).size(),
+              1u);
+    EXPECT_EQ(core->context_count(), 0u);
 }
 
 TEST_F(ProxyTest, LoopIsDetected) {
