@@ -1,7 +1,5 @@
 #pragma once
 
-#include <optional>
-
 #include "txn/transaction.h"
 
 namespace sb::txn {
