@@ -2,7 +2,14 @@
 """Runs the SIP benchmark (run.sh) on Kamailio and on Switchboard in one go, with the same
 load, and prints both columns, the ratio and the goal for each figure.
 
-usage: compare.py [--quick] [--switchboard BINARY] [--floor BINARY] [--out DIR] [-- extra run.sh options]
+usage: compare.py [--quick] [--rounds N] [--switchboard BINARY] [--floor BINARY] [--out DIR]
+                  [-- extra run.sh options]
+
+The fixed loads run --rounds times, the proxies taking turns (Kamailio, Switchboard, floor,
+then Switchboard first in the next round), each on a fresh process; then each proxy climbs the
+ladders once. On a shared machine one proxy's figure moves from run to run by more than the
+difference being measured, and neighbours in time see the same machine: each round's ratio
+pairs figures taken minutes apart, and the table shows the medians, with every round below it.
 
 With --floor (make bench builds it), a third column shows floor/udp_floor.c under the same fixed
 loads, without the ladders: a process that only relays each datagram, the kernel's share of
@@ -15,6 +22,7 @@ highest clean call rate at least Kamailio's, INVITE→180 p99 at most Kamailio's
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -22,19 +30,22 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
-# metric, label, source record, goal as (comparison, factor) of switchboard vs kamailio
+# metric, label, phase (fixed loads or ladders), goal as (comparison, factor) of switchboard vs
+# kamailio
 ROWS = [
-    ("cpu_us_per_call", "proxy CPU-µs per call @fixed rate", "summary", ("<=", 0.5)),
-    ("cpu_us_per_register", "proxy CPU-µs per REGISTER @fixed rate", "summary", ("<=", 0.5)),
-    ("max_clean_cps", "max clean calls/s (ladder)", "summary", (">=", 1.0)),
-    ("invite_to_180_p50_ms", "INVITE→180 p50 ms", "summary", None),
-    ("invite_to_180_p99_ms", "INVITE→180 p99 ms", "summary", ("<=", 1.0)),
-    ("invite_to_200_p99_ms", "INVITE→200 p99 ms", "summary", None),
-    ("register_p99_ms", "REGISTER→200 p99 ms", "summary", None),
-    ("max_clean_reg_per_s", "max clean REGISTER/s (ladder)", "summary", None),
-    ("pss_kb_after_fixed_loads", "memory (PSS KiB) after fixed loads", "summary", None),
-    ("pss_kb_end", "memory (PSS KiB) at end", "summary", None),
+    ("cpu_us_per_call", "proxy CPU-µs per call @fixed rate", "fixed", ("<=", 0.5)),
+    ("cpu_us_per_register", "proxy CPU-µs per REGISTER @fixed rate", "fixed", ("<=", 0.5)),
+    ("max_clean_cps", "max clean calls/s (ladder)", "ladder", (">=", 1.0)),
+    ("invite_to_180_p50_ms", "INVITE→180 p50 ms", "fixed", None),
+    ("invite_to_180_p99_ms", "INVITE→180 p99 ms", "fixed", ("<=", 1.0)),
+    ("invite_to_200_p99_ms", "INVITE→200 p99 ms", "fixed", None),
+    ("register_p99_ms", "REGISTER→200 p99 ms", "fixed", None),
+    ("max_clean_reg_per_s", "max clean REGISTER/s (ladder)", "ladder", None),
+    ("pss_kb_after_fixed_loads", "memory (PSS KiB) after fixed loads", "fixed", None),
+    ("pss_kb_end", "memory (PSS KiB) after the ladders", "ladder", None),
 ]
+FIXED_PHASES = ["calls", "reg"]
+LADDER_PHASES = ["ladder", "regladder"]
 
 
 def load(path):
@@ -48,19 +59,56 @@ def load(path):
     return by
 
 
+def split_skip(extra):
+    """`extra` without its --skip options, and the phases they name."""
+    out, skip = [], []
+    i = 0
+    while i < len(extra):
+        if extra[i] == "--skip" and i + 1 < len(extra):
+            skip += extra[i + 1].split(",")
+            i += 2
+            continue
+        if extra[i].startswith("--skip="):
+            skip += extra[i][len("--skip="):].split(",")
+        else:
+            out.append(extra[i])
+        i += 1
+    return out, [p for p in skip if p]
+
+
+def with_skip(extra, phases):
+    """`extra` with `phases` added to its --skip list: run.sh reads only the last --skip given."""
+    out, skip = split_skip(extra)
+    skip = list(dict.fromkeys(skip + list(phases)))
+    return out + ["--skip", ",".join(skip)]
+
+
 def run(name, port, command, out, extra):
     path = os.path.join(out, name)
     cmd = [os.path.join(HERE, "run.sh"), "--name", name, "--port", str(port), "--out", path] + extra + ["--"] + command
     print("== %s: %s" % (name, " ".join(cmd)), file=sys.stderr, flush=True)
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return load(path)
+    return load(path).get("summary", {})
 
 
-def verdict(goal, kam, sb):
-    if goal is None or not isinstance(kam, (int, float)) or not isinstance(sb, (int, float)) or kam == 0:
+def number(v):
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def ratio(kam, sb):
+    return sb / kam if kam is not None and sb is not None and kam else None
+
+
+def verdict(goal, r):
+    if goal is None or r is None:
         return ""
     op, factor = goal
-    ok = sb <= kam * factor if op == "<=" else sb >= kam * factor
+    ok = r <= factor if op == "<=" else r >= factor
     return "%s %s× Kamailio: %s" % (op, factor, "met" if ok else "NOT met")
 
 
@@ -74,10 +122,12 @@ def fmt(v):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="short loads, no ladders (a few minutes)")
+    ap.add_argument("--quick", action="store_true", help="short loads, no ladders (about two minutes a round)")
     ap.add_argument("--switchboard", default=os.path.join(ROOT, "build-release/apps/switchboard/switchboard"))
     ap.add_argument("--store", default="sqlite", choices=["sqlite", "memory"])
     ap.add_argument("--workers", default="0")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="times the fixed loads run, the proxies taking turns (medians shown)")
     ap.add_argument("--floor", default=None, help="udp_floor binary: adds the floor column")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench/results", time.strftime("%Y%m%d-%H%M%S")))
     ap.add_argument("extra", nargs="*")
@@ -86,32 +136,57 @@ def main():
     if args.quick:
         extra += ["--warmup-calls", "1000", "--cpu-calls", "5000", "--reg-calls", "5000", "--skip", "ladder,regladder"]
     os.makedirs(args.out, exist_ok=True)
-    kam = run("kamailio", 5060, [os.path.join(HERE, "kamailio/start.sh")], args.out, extra)
     sb_cmd = [args.switchboard, "run", "--listen", "udp:127.0.0.1:{PORT}", "--log-level", "warn",
               "--data-dir", "{WORK}/var", "--location-store", args.store, "--workers", args.workers,
               "--config", os.path.join(HERE, "switchboard.toml")]
-    sb = run("switchboard", 5062, sb_cmd, args.out, extra)
-    floor = {}
+    proxies = [("kamailio", 5060, [os.path.join(HERE, "kamailio/start.sh")]),
+               ("switchboard", 5062, sb_cmd)]
     if args.floor:
-        # The ladders measure the load generators more than a relay; the fixed loads suffice.
-        floor = run("floor", 5064, [args.floor, "{PORT}", "5101"], args.out,
-                    extra + ["--skip", "ladder,regladder"])
+        proxies.append(("floor", 5064, [args.floor, "{PORT}", "5101"]))
 
-    rows = []
-    for key, label, src, goal in ROWS:
-        k = kam.get(src, {}).get(key)
-        s = sb.get(src, {}).get(key)
-        ratio = s / k if isinstance(k, (int, float)) and isinstance(s, (int, float)) and k else None
-        row = (label, fmt(k), fmt(s), fmt(ratio), verdict(goal, k, s))
+    fixed = {name: [] for name, _, _ in proxies}
+    for r in range(1, args.rounds + 1):
+        order = proxies if r % 2 else [proxies[1], proxies[0]] + proxies[2:]
+        for name, port, command in order:
+            fixed[name].append(run("%s-r%d" % (name, r), port, command, args.out,
+                                   with_skip(extra, LADDER_PHASES)))
+    # The ladders measure the load generators more than a relay: the floor has none.
+    ladder = {}
+    if not set(LADDER_PHASES) <= set(split_skip(extra)[1]):
+        ladder = {name: run(name + "-ladders", port, command, args.out, with_skip(extra, FIXED_PHASES))
+                  for name, port, command in proxies[:2]}
+
+    def values(name, key, phase):
+        if phase == "ladder":
+            return [number(ladder.get(name, {}).get(key))]
+        return [number(o.get(key)) for o in fixed[name]]
+
+    rows, rounds = [], []
+    for key, label, phase, goal in ROWS:
+        k, s = values("kamailio", key, phase), values("switchboard", key, phase)
+        # Paired: each round's ratio compares figures taken minutes apart.
+        r = median([ratio(a, b) for a, b in zip(k, s)])
+        row = (label, fmt(median(k)), fmt(median(s)), fmt(r), verdict(goal, r))
         if args.floor:
-            row += (fmt(floor.get(src, {}).get(key)),)
+            row += (fmt(median(values("floor", key, phase))) if phase == "fixed" else "",)
         rows.append(row)
+        if phase == "fixed" and args.rounds > 1:
+            f = values("floor", key, phase) if args.floor else [None] * len(k)
+            rounds.append("- %s: %s" % (label, "; ".join(
+                "%s / %s%s (%s)" % (fmt(a), fmt(b), " / " + fmt(c) if args.floor else "", fmt(ratio(a, b)))
+                for a, b, c in zip(k, s, f))))
     header = "| figure | Kamailio 5.6 | Switchboard | ratio | goal |"
     if args.floor:
         header += " floor |"
     text = [header, "|---" * header.count(" | ") + "|---|"]
     text += ["| %s |" % " | ".join(r) for r in rows]
     text.append("")
+    if rounds:
+        text.append("Medians of %d rounds of the fixed loads; the ratio is the median of the rounds' "
+                    "ratios. Each round, Kamailio / Switchboard%s (ratio):" %
+                    (args.rounds, " / floor" if args.floor else ""))
+        text += rounds
+        text.append("")
     text.append("Switchboard: store=%s, workers=%s. Results: %s" % (args.store, args.workers, args.out))
     print("\n".join(text))
     with open(os.path.join(args.out, "comparison.md"), "w") as f:
