@@ -114,20 +114,31 @@ std::string describe(CallEventKind kind, const Call& c, Change change) {
 }
 
 std::string text_line(CallEventKind kind, std::int64_t at_ms, const Call& call, Change change) {
-    return fmt::format("{} {}\n", local_time(at_ms), describe(kind, call, change));
+    std::string line;
+    append_text_line(line, kind, at_ms, call, change);
+    return line;
 }
 
 std::string json_line(CallEventKind kind, std::int64_t at_ms, const Call& call) {
     std::string line;
-    line.reserve(1000);  // most lines fit; 1024 would be past what glibc's thread cache serves
-    JsonObjectWriter j(line);
+    append_json_line(line, kind, at_ms, call);
+    return line;
+}
+
+void append_text_line(std::string& out, CallEventKind kind, std::int64_t at_ms, const Call& call,
+                      Change change) {
+    fmt::format_to(std::back_inserter(out), "{} {}\n", local_time(at_ms),
+                   describe(kind, call, change));
+}
+
+void append_json_line(std::string& out, CallEventKind kind, std::int64_t at_ms, const Call& call) {
+    JsonObjectWriter j(out);
     j.put("event", dialog::to_string(kind));
     j.put("time", iso_time(at_ms));
     j.put("time_ms", at_ms);
     append_call(j, call);
     j.finish();
-    line += '\n';
-    return line;
+    out += '\n';
 }
 
 }  // namespace sb::cdr

@@ -26,4 +26,10 @@ std::string text_line(dialog::CallEventKind kind, std::int64_t at_ms, const dial
 /// {"event":"ringing","time":"…Z","time_ms":…, every field of the call…}\n
 std::string json_line(dialog::CallEventKind kind, std::int64_t at_ms, const dialog::Call& call);
 
+/// The same lines appended to `out`, so that a batch of them is formatted in one buffer.
+void append_text_line(std::string& out, dialog::CallEventKind kind, std::int64_t at_ms,
+                      const dialog::Call& call, Change change = Change::ReInvite);
+void append_json_line(std::string& out, dialog::CallEventKind kind, std::int64_t at_ms,
+                      const dialog::Call& call);
+
 }  // namespace sb::cdr

@@ -22,9 +22,10 @@ std::shared_ptr<spdlog::logger> logger() {
     return l;
 }
 
-// Lines go to the files in pieces of about this size, so a large backlog (after a failure)
-// is not copied into one huge buffer.
-constexpr std::size_t kWriteChunk = 256 * 1024;
+// A line buffer larger than this is given back once written: a backlog after a failure must
+// not keep its memory for good. Smaller ones keep theirs, so that a batch does not fault
+// fresh pages in.
+constexpr std::size_t kKeptBufferBytes = 1024 * 1024;
 // Flush intervals stop() keeps retrying a failing write before it gives the events up.
 constexpr int kStopRetries = 10;
 // Distinct calls whose re-INVITE count is remembered; more means Ended events were lost.
@@ -43,12 +44,39 @@ struct CallLog::Event {
     dialog::Call call;
 };
 
-// An event on its way to the files: each part is cleared once it is written.
+// An event on its way to the files. Its lines are in the Lines buffers; it is in a file once
+// that file's written count reaches the end of its line.
 struct CallLog::Held {
-    std::string text;       // what calls.log still lacks of this event's line
-    std::string json;       // the same for calls.jsonl
-    bool needs_row = false; // a finished call not yet committed to calls.db
-    dialog::Call call;      // kept only while needs_row
+    std::uint64_t text_end = 0;  // where its line ends in calls.log's stream of lines
+    std::uint64_t json_end = 0;  // the same in calls.jsonl's
+    bool needs_row = false;      // a finished call not yet committed to calls.db
+    dialog::Call call;           // kept only while needs_row
+};
+
+// The lines of one file not yet written, one after the other: formatted in place, written
+// with one system call, and cut by what reached the file, so that a retry after a failed or
+// short write neither repeats a byte nor leaves a half line behind.
+struct CallLog::Lines {
+    std::string pending;
+    std::uint64_t written = 0;  // bytes of lines that reached the file, since the start
+
+    std::uint64_t end() const { return written + pending.size(); }
+    bool holds(std::uint64_t line_end) const { return line_end > written; }
+
+    /// Appends one line with `format(pending)`; returns where it ends.
+    template <class Format>
+    std::uint64_t add(Format&& format) {
+        format(pending);
+        return end();
+    }
+
+    void cut(std::size_t n) {
+        pending.erase(0, n);
+        written += n;
+        if (pending.empty() && pending.capacity() > kKeptBufferBytes) {
+            std::string().swap(pending);
+        }
+    }
 };
 
 // Where writes go, and whether they have been failing (so the failure is logged once).
@@ -154,6 +182,8 @@ CallLog::CallLog(CallLogOptions options, const Clock& clock)
       clock_(clock),
       text_(std::make_unique<OutFile>(dir_ + "/calls.log")),
       json_(std::make_unique<OutFile>(dir_ + "/calls.jsonl")),
+      text_lines_(std::make_unique<Lines>()),
+      json_lines_(std::make_unique<Lines>()),
       db_target_(std::make_unique<Target>()) {
     db_target_->path = db_path();
     queue_.reserve(1024);
@@ -265,6 +295,8 @@ void CallLog::run() {
             dropped_.fetch_add(backlog_.size(), std::memory_order_relaxed);
             done += backlog_.size();
             backlog_.clear();
+            text_lines_->cut(text_lines_->pending.size());
+            json_lines_->cut(json_lines_->pending.size());
         }
         {
             std::lock_guard lock(mutex_);
@@ -291,14 +323,26 @@ std::size_t CallLog::absorb(std::vector<Event>& events) {
             } else if (e.kind == CallEventKind::Ended && !updated_.empty()) {
                 updated_.erase(e.call.call_id);
             }
-            Held h;
-            h.text = text_line(e.kind, e.at_ms, e.call, change);
-            h.json = json_line(e.kind, e.at_ms, e.call);
-            if (e.kind == CallEventKind::Ended) {
-                h.needs_row = true;
-                h.call = std::move(e.call);
+            // Both lines and the event, or none of them: nothing half-formatted reaches a file.
+            const std::size_t text_before = text_lines_->pending.size();
+            const std::size_t json_before = json_lines_->pending.size();
+            try {
+                Held h;
+                h.text_end = text_lines_->add([&](std::string& out) {
+                    append_text_line(out, e.kind, e.at_ms, e.call, change);
+                });
+                h.json_end = json_lines_->add(
+                    [&](std::string& out) { append_json_line(out, e.kind, e.at_ms, e.call); });
+                if (e.kind == CallEventKind::Ended) {
+                    h.needs_row = true;
+                    h.call = std::move(e.call);
+                }
+                backlog_.push_back(std::move(h));
+            } catch (...) {
+                text_lines_->pending.resize(text_before);
+                json_lines_->pending.resize(json_before);
+                throw;
             }
-            backlog_.push_back(std::move(h));
         } catch (const std::exception& ex) {
             // Out of memory: this event is given up, not the server.
             ++lost;
@@ -332,46 +376,24 @@ void CallLog::flush() {
     if (backlog_.empty()) {
         return;
     }
-    write_lines(*text_, &Held::text);
-    write_lines(*json_, &Held::json);
+    write_lines(*text_, *text_lines_);
+    write_lines(*json_, *json_lines_);
     write_records();
 }
 
-void CallLog::write_lines(OutFile& file, std::string Held::*line) {
-    std::size_t first = 0;
-    while (first < backlog_.size() && (backlog_[first].*line).empty()) {
-        ++first;
-    }
-    if (first == backlog_.size()) {
+void CallLog::write_lines(OutFile& file, Lines& lines) {
+    if (lines.pending.empty()) {
         return;
     }
     if (auto r = file.ensure_open(); !r) {
         failed(file.target, "cannot open " + file.target.path + ": " + r.error().message);
         return;
     }
-    // Kept between batches: a new buffer each time would fault fresh pages in every batch.
-    std::string& buffer = write_buffer_;
     std::string error;
-    while (first < backlog_.size()) {
-        buffer.clear();
-        std::size_t end = first;
-        for (; end < backlog_.size() && buffer.size() < kWriteChunk; ++end) {
-            buffer += backlog_[end].*line;
-        }
-        std::size_t written = file.write(buffer, error);
-        // Cut what reached the file from the held lines, so a retry neither repeats a byte
-        // nor leaves a half line behind.
-        for (std::size_t i = first; i < end && written > 0; ++i) {
-            std::string& text = backlog_[i].*line;
-            std::size_t n = std::min(written, text.size());
-            text.erase(0, n);
-            written -= n;
-        }
-        if (!error.empty()) {
-            failed(file.target, "cannot write " + file.target.path + ": " + error);
-            return;
-        }
-        first = end;
+    lines.cut(file.write(lines.pending, error));
+    if (!error.empty()) {
+        failed(file.target, "cannot write " + file.target.path + ": " + error);
+        return;
     }
     if (options_.synchronous_full) {
         if (auto r = file.sync(); !r) {
@@ -425,8 +447,8 @@ void CallLog::write_records() {
 
 std::size_t CallLog::forget_written() {
     std::size_t before = backlog_.size();
-    std::erase_if(backlog_, [](const Held& h) {
-        return h.text.empty() && h.json.empty() && !h.needs_row;
+    std::erase_if(backlog_, [this](const Held& h) {
+        return !text_lines_->holds(h.text_end) && !json_lines_->holds(h.json_end) && !h.needs_row;
     });
     return before - backlog_.size();
 }

@@ -84,6 +84,7 @@ public:
 private:
     struct Event;
     struct Held;
+    struct Lines;
     class OutFile;
     struct Target;
 
@@ -92,7 +93,7 @@ private:
     std::size_t absorb(std::vector<Event>& events);  // returns the events it had to drop
     Change what_changed(const dialog::Call& call);
     void flush();
-    void write_lines(OutFile& file, std::string Held::*line);
+    void write_lines(OutFile& file, Lines& lines);
     void write_records();
     std::size_t forget_written();
     void failed(Target& target, const std::string& why);
@@ -119,9 +120,10 @@ private:
 
     // The writer thread's own.
     std::vector<Held> backlog_;         // taken from the queue, not yet in every file
-    std::string write_buffer_;          // lines gathered for one write (up to kWriteChunk)
     std::unique_ptr<OutFile> text_;
     std::unique_ptr<OutFile> json_;
+    std::unique_ptr<Lines> text_lines_;  // calls.log's lines not yet written
+    std::unique_ptr<Lines> json_lines_;  // calls.jsonl's
     std::unique_ptr<CallStore> store_;
     std::unique_ptr<Target> db_target_;
     bool store_read_only_ = false;
