@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -365,6 +366,49 @@ TEST_F(CallLogTest, FullDiskIsReportedAndRecovers) {
     ASSERT_TRUE(log->wait_idle(10s));
     EXPECT_EQ(read_lines(log->text_path()).size(), 2u);
     EXPECT_EQ(all_calls(db()).size(), 2u);
+}
+
+// A write the kernel takes only part of (a file size limit, a disk filling up mid-write) is
+// finished later from where it stopped: no byte twice, none missing, no line split.
+TEST_F(CallLogTest, AShortWriteIsFinishedWithoutRepeatingOrLosingAByte) {
+    auto call = [](int i) { return test::full_call("short" + std::to_string(i)); };
+    LogCapture captured;
+    auto log = open({.flush_interval = 20ms});
+    emit(*log, CallEventKind::Ended, call(0));
+    ASSERT_TRUE(log->wait_idle(10s));
+
+    // Past the limit a write stops short, the next one fails with EFBIG; the signal that would
+    // also come is ignored, as a server would have to.
+    struct sigaction ignore {}, before {};
+    ignore.sa_handler = SIG_IGN;
+    ASSERT_EQ(::sigaction(SIGXFSZ, &ignore, &before), 0);
+    rlimit old{};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+    rlimit small = old;
+    small.rlim_cur = static_cast<rlim_t>(fs::file_size(log->text_path()) + 25);
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    for (int i = 1; i <= 3; ++i) {
+        emit(*log, CallEventKind::Ended, call(i));
+    }
+    const bool failed = eventually([&] { return log->failed_writes() >= 2; });
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    ::sigaction(SIGXFSZ, &before, nullptr);
+    ASSERT_TRUE(failed);
+    EXPECT_EQ(fs::file_size(log->text_path()), small.rlim_cur);  // the line cut in the middle
+    EXPECT_EQ(captured.count(log->text_path() + ": File too large"), 1) << captured.all();
+
+    ASSERT_TRUE(log->wait_idle(10s));
+    const auto text = read_lines(log->text_path());
+    ASSERT_EQ(text.size(), 4u);
+    const auto json = read_lines(log->json_path());
+    ASSERT_EQ(json.size(), 4u);
+    for (int i = 0; i < 4; ++i) {
+        std::string want = text_line(CallEventKind::Ended, call(i).ended_ms, call(i));
+        want.pop_back();  // the newline
+        EXPECT_EQ(text[i], want);
+        EXPECT_EQ(nlohmann::json::parse(json[i])["call_id"], "short" + std::to_string(i));
+    }
+    EXPECT_EQ(all_calls(db()).size(), 4u);
 }
 
 TEST_F(CallLogTest, AFullQueueDropsAndSaysSo) {
