@@ -63,13 +63,6 @@ struct CallLog::Lines {
     std::uint64_t end() const { return written + pending.size(); }
     bool holds(std::uint64_t line_end) const { return line_end > written; }
 
-    /// Appends one line with `format(pending)`; returns where it ends.
-    template <class Format>
-    std::uint64_t add(Format&& format) {
-        format(pending);
-        return end();
-    }
-
     void cut(std::size_t n) {
         pending.erase(0, n);
         written += n;
@@ -328,11 +321,10 @@ std::size_t CallLog::absorb(std::vector<Event>& events) {
             const std::size_t json_before = json_lines_->pending.size();
             try {
                 Held h;
-                h.text_end = text_lines_->add([&](std::string& out) {
-                    append_text_line(out, e.kind, e.at_ms, e.call, change);
-                });
-                h.json_end = json_lines_->add(
-                    [&](std::string& out) { append_json_line(out, e.kind, e.at_ms, e.call); });
+                append_text_line(text_lines_->pending, e.kind, e.at_ms, e.call, change);
+                h.text_end = text_lines_->end();
+                append_json_line(json_lines_->pending, e.kind, e.at_ms, e.call);
+                h.json_end = json_lines_->end();
                 if (e.kind == CallEventKind::Ended) {
                     h.needs_row = true;
                     h.call = std::move(e.call);
