@@ -6,16 +6,28 @@
 
 namespace sb::sip {
 
+namespace {
+
+void append(boost::container::small_vector_base<char>& to, std::string_view text) {
+    to.insert(to.end(), text.begin(), text.end());
+}
+
+}  // namespace
+
+void Editor::add(Edit e) {
+    if (!edits_.empty() && edits_.back().begin >= e.begin) {
+        sorted_ = false;
+    }
+    edits_.push_back(e);
+}
+
 void Editor::replace(std::size_t begin, std::size_t end, std::string_view text) {
     assert(begin <= end);
     Edit e{static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end),
            static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(text.size()),
            static_cast<std::uint32_t>(edits_.size())};
-    arena_.append(text);
-    if (!edits_.empty() && edits_.back().begin >= e.begin) {
-        sorted_ = false;
-    }
-    edits_.push_back(e);
+    append(arena_, text);
+    add(e);
 }
 
 void Editor::insert_header_before(const HeaderField& before, std::string_view name,
@@ -23,12 +35,11 @@ void Editor::insert_header_before(const HeaderField& before, std::string_view na
     std::size_t at = before.line_begin;
     Edit e{static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(at),
            static_cast<std::uint32_t>(arena_.size()), 0, static_cast<std::uint32_t>(edits_.size())};
-    arena_.append(name).append(": ").append(value).append("\r\n");
-    e.text_size = static_cast<std::uint32_t>(arena_.size() - e.text_offset);
-    if (!edits_.empty() && edits_.back().begin >= e.begin) {
-        sorted_ = false;
+    for (std::string_view part : {name, std::string_view(": "), value, std::string_view("\r\n")}) {
+        append(arena_, part);
     }
-    edits_.push_back(e);
+    e.text_size = static_cast<std::uint32_t>(arena_.size() - e.text_offset);
+    add(e);
 }
 
 void Editor::insert_header_first(std::string_view name, std::string_view value) {
@@ -69,8 +80,10 @@ void Editor::ensure_content_length() {
 
 void Editor::sort() const {
     if (!sorted_) {
-        // At one offset, insertions go before a replaced or removed range that starts there.
-        std::stable_sort(edits_.begin(), edits_.end(), [](const Edit& a, const Edit& b) {
+        // At one offset, insertions go before a replaced or removed range that starts there;
+        // otherwise edits keep the order they were made in. `order` makes every two edits
+        // compare unequal, so a plain sort is stable here (stable_sort would allocate).
+        std::sort(edits_.begin(), edits_.end(), [](const Edit& a, const Edit& b) {
             if (a.begin != b.begin) {
                 return a.begin < b.begin;
             }
@@ -99,7 +112,7 @@ void Editor::write_to(std::string& out) const {
     for (const Edit& e : edits_) {
         assert(e.begin >= pos);
         out.append(base + pos, e.begin - pos);
-        out.append(arena_, e.text_offset, e.text_size);
+        out.append(arena_.data() + e.text_offset, e.text_size);
         pos = e.end;
     }
     out.append(base + pos, stop - pos);
