@@ -51,6 +51,47 @@ TEST(Editor, ProxyStyleEdits) {
     EXPECT_EQ(again->body(), "abc");
 }
 
+// Edits made in any order land by offset; at one offset, insertions come before a range
+// replaced there, in the order they were made.
+TEST(Editor, EditsAtOneOffsetKeepTheOrderTheyWereMadeIn) {
+    Message m = parse(kInvite);
+    Editor e(m);
+    const HeaderField& to = *m.first(HeaderId::To);
+    e.insert_header_before(to, "X", "1");
+    e.remove_header(to);
+    e.insert_header_before(to, "Y", "2");
+    e.insert_header_first("Z", "0");  // before every earlier edit
+    e.insert_header_before(to, "W", "3");
+    EXPECT_EQ(e.str(),
+              "INVITE sip:bob@example.com SIP/2.0\r\n"
+              "Z: 0\r\n"
+              "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1;rport\r\n"
+              "Max-Forwards: 70\r\n"
+              "X: 1\r\nY: 2\r\nW: 3\r\n"
+              "From: <sip:alice@example.com>;tag=1\r\n"
+              "Call-ID: c1\r\n"
+              "CSeq: 1 INVITE\r\n"
+              "Content-Length: 3\r\n"
+              "\r\n"
+              "abc");
+}
+
+// More edits and more new text than the editor holds inside itself.
+TEST(Editor, ManyLargeEdits) {
+    Message m = parse(kInvite);
+    Editor e(m);
+    std::string expected_headers;
+    for (int i = 0; i < 40; ++i) {
+        const std::string value(50, static_cast<char>('a' + i % 26));
+        e.insert_header_first("Record-Route", "<sip:" + value + ";lr>");
+        expected_headers += "Record-Route: <sip:" + value + ";lr>\r\n";
+    }
+    std::string out = e.str();
+    EXPECT_EQ(out.size(), e.size());
+    EXPECT_EQ(out, "INVITE sip:bob@example.com SIP/2.0\r\n" + expected_headers +
+                       std::string(kInvite.substr(kInvite.find("Via:"))));
+}
+
 TEST(Editor, RemoveHeaderAndReplaceBody) {
     Message m = parse(kInvite);
     Editor e(m);
