@@ -10,6 +10,13 @@ namespace {
 
 bool lapsed(const Binding& binding, std::int64_t now) { return binding.expires_at <= now; }
 
+std::int64_t earliest_of(const std::vector<Binding>& bindings, std::int64_t earliest) {
+    for (const Binding& binding : bindings) {
+        earliest = std::min(earliest, binding.expires_at);
+    }
+    return earliest;
+}
+
 }  // namespace
 
 MemoryStore::Shard& MemoryStore::shard_for(std::string_view aor) {
@@ -81,6 +88,7 @@ Result<std::vector<Binding>> MemoryStore::update_with_commit(std::string_view ao
         }
     }
 
+    shard.earliest_expiry = earliest_of(*next, shard.earliest_expiry);
     if (next->empty()) {
         if (it != shard.bindings.end()) {
             shard.bindings.erase(it);
@@ -100,6 +108,7 @@ void MemoryStore::insert(Binding&& binding) {
     if (it == shard.bindings.end()) {
         it = shard.bindings.emplace(binding.aor, std::vector<Binding>{}).first;
     }
+    shard.earliest_expiry = std::min(shard.earliest_expiry, binding.expires_at);
     it->second.push_back(std::move(binding));
 }
 
@@ -113,6 +122,9 @@ Result<std::size_t> MemoryStore::expire_with_commit(std::int64_t now, const Expi
     std::vector<std::string_view> touched;
     for (Shard& shard : shards_) {
         std::unique_lock lock(shard.mutex);
+        if (shard.earliest_expiry > now) {
+            continue;
+        }
         if (commit) {
             touched.clear();
             for (const auto& [aor, bindings] : shard.bindings) {
@@ -120,21 +132,23 @@ Result<std::size_t> MemoryStore::expire_with_commit(std::int64_t now, const Expi
                     touched.push_back(aor);  // the key outlives the call: the shard is locked
                 }
             }
-            if (touched.empty()) {
-                continue;
-            }
-            if (Result<void> committed = commit(touched); !committed) {
-                return Unexpected<Error>(committed.error());
+            if (!touched.empty()) {
+                if (Result<void> committed = commit(touched); !committed) {
+                    return Unexpected<Error>(committed.error());
+                }
             }
         }
+        std::int64_t earliest = kNever;
         for (auto it = shard.bindings.begin(); it != shard.bindings.end();) {
             removed += std::erase_if(it->second, is_lapsed);
             if (it->second.empty()) {
                 it = shard.bindings.erase(it);
             } else {
+                earliest = earliest_of(it->second, earliest);
                 ++it;
             }
         }
+        shard.earliest_expiry = earliest;
     }
     return removed;
 }

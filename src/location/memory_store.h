@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -72,11 +73,18 @@ private:
     };
     using Map = std::unordered_map<std::string, std::vector<Binding>, AorHash, std::equal_to<>>;
 
+    static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+
     // Padded to a cache line so that two workers reading different shards do not bounce the
     // same line between cores through the lock words.
     struct alignas(64) Shard {
         std::shared_mutex mutex;
         Map bindings;  // guarded by mutex; an AOR with no binding has no entry
+        // Guarded by mutex: no binding of the shard lapses before this time. Lowered by every
+        // binding stored, raised only by a scan, so expire() skips a shard with nothing due:
+        // a walk over every binding, on a worker, every expire_interval, stalled its messages
+        // for hundreds of milliseconds with a few hundred thousand registrations.
+        std::int64_t earliest_expiry = kNever;
     };
 
     // Enough that 2-16 worker threads rarely meet on one lock, few enough that the scans in

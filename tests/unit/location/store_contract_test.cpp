@@ -204,6 +204,29 @@ TYPED_TEST(StoreContract, ExpireRemovesLapsedBindingsAndCountsThem) {
     EXPECT_TRUE(this->store_->aors(kNow)->empty());
 }
 
+TYPED_TEST(StoreContract, ExpireFindsWhatLapsesAfterAnEarlierExpire) {
+    // Many AORs, so that every shard holds some: each binding lapses a second after the last.
+    constexpr int kAors = 300;
+    for (int i = 0; i < kAors; ++i) {
+        const std::string aor = "sip:user" + std::to_string(i) + "@example.com";
+        this->add(make_binding(aor, "sip:u@192.0.2.1", kNow + 1000 + i));
+    }
+    EXPECT_EQ(*this->store_->expire(kNow), 0u);
+    EXPECT_EQ(*this->store_->expire(kNow + 1099), 100u);
+    EXPECT_EQ(*this->store_->expire(kNow + 1099), 0u);
+
+    // Stored after those scans, to lapse sooner than anything the scans saw: a shorter refresh
+    // and a new AOR.
+    this->add(make_binding("sip:user250@example.com", "sip:u@192.0.2.1", kNow + 1100));
+    this->add(make_binding(kBob, "sip:bob@192.0.2.3", kNow + 1100));
+    EXPECT_EQ(*this->store_->expire(kNow + 1100), 3u);  // user100 and the two above
+    EXPECT_TRUE(this->store_->lookup("sip:user250@example.com", kNow)->empty());
+    EXPECT_TRUE(this->store_->lookup(kBob, kNow)->empty());
+    EXPECT_EQ(*this->store_->count(kNow), static_cast<std::size_t>(kAors - 102));
+    EXPECT_EQ(*this->store_->expire(kNow + 1000 + kAors), static_cast<std::size_t>(kAors - 102));
+    EXPECT_EQ(*this->store_->count(kNow), 0u);
+}
+
 TYPED_TEST(StoreContract, AorsAndCountLeaveOutLapsedBindings) {
     this->add(make_binding(kAlice, "sip:alice@192.0.2.1", kNow + 60));
     this->add(make_binding(kAlice, "sip:alice@192.0.2.2", kNow + 3600));
