@@ -10,6 +10,7 @@ then Switchboard first in the next round), each on a fresh process; then each pr
 ladders once. On a shared machine one proxy's figure moves from run to run by more than the
 difference being measured, and neighbours in time see the same machine: each round's ratio
 pairs figures taken minutes apart, and the table shows the medians, with every round below it.
+A fixed load's CPU is read once the proxy's own transactions have ended (SETTLE_S).
 
 With --floor (make bench builds it), a third column shows floor/udp_floor.c under the same fixed
 loads, without the ladders: a process that only relays each datagram, the kernel's share of
@@ -45,6 +46,12 @@ ROWS = [
     ("pss_kb_end", "memory (PSS KiB) after the ladders", "ladder", None),
 ]
 FIXED_PHASES = ["calls", "reg"]
+# Seconds each proxy's transactions outlive the load that made them, plus a margin: a fixed
+# load's CPU is read that long after it ends (and it starts that long after the warm-up), so
+# that its window holds the end of every transaction it made and none of an earlier load's.
+# Kamailio's tm keeps a finished transaction wait_timeout (5 s by default); Switchboard keeps
+# them as RFC 3261 says for UDP, 64*T1 = 32 s (Timers J, L and M); the floor keeps nothing.
+SETTLE_S = {"kamailio": 8, "switchboard": 36, "floor": 2}
 LADDER_PHASES = ["ladder", "regladder"]
 
 
@@ -130,7 +137,7 @@ def main():
                     help="times the fixed loads run, the proxies taking turns (medians shown)")
     ap.add_argument("--floor", default=None, help="udp_floor binary: adds the floor column")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench/results", time.strftime("%Y%m%d-%H%M%S")))
-    ap.add_argument("extra", nargs="*")
+    ap.add_argument("extra", nargs="*", help="run.sh options (a --settle here replaces the per-proxy one)")
     args = ap.parse_args()
     extra = list(args.extra)
     if args.quick:
@@ -149,7 +156,7 @@ def main():
         order = proxies if r % 2 else [proxies[1], proxies[0]] + proxies[2:]
         for name, port, command in order:
             fixed[name].append(run("%s-r%d" % (name, r), port, command, args.out,
-                                   with_skip(extra, LADDER_PHASES)))
+                                   ["--settle", str(SETTLE_S[name])] + with_skip(extra, LADDER_PHASES)))
     # The ladders measure the load generators more than a relay: the floor has none.
     ladder = {}
     if not set(LADDER_PHASES) <= set(split_skip(extra)[1]):
