@@ -13,8 +13,6 @@
 namespace sb::transport {
 namespace {
 
-constexpr int kBatch = 16;  // datagrams read per system call
-
 // Room for the kernel's receive timestamp (SO_TIMESTAMPNS) of one datagram.
 constexpr std::size_t kControlSize = CMSG_SPACE(sizeof(timespec));
 
@@ -29,13 +27,15 @@ std::int64_t kernel_stamp(msghdr& h) {
     return 0;
 }
 
-boost::asio::ip::udp::endpoint to_asio(const Endpoint& e) {
-    boost::asio::ip::udp::endpoint out;
-    std::memcpy(out.data(), e.sockaddr_ptr(), e.sockaddr_len());
-    return out;
-}
-
 }  // namespace
+
+// One recvmmsg fills up to kBatch slots: fewer system calls than a recvfrom each.
+struct UdpSocket::Slots {
+    mmsghdr msgs[kBatch];
+    iovec iov[kBatch];
+    sockaddr_storage from[kBatch];
+    alignas(cmsghdr) char control[kBatch][kControlSize];
+};
 
 UdpSocket::UdpSocket(io::Worker& worker, ListenerId listener, Receiver& receiver,
                      const TransportConfig& config)
@@ -43,119 +43,114 @@ UdpSocket::UdpSocket(io::Worker& worker, ListenerId listener, Receiver& receiver
       listener_(listener),
       receiver_(receiver),
       config_(config),
-      socket_(worker.context()),
-      scratch_((config.max_message_size + 1) * kBatch) {}
+      scratch_((config.max_message_size + 1) * kBatch),
+      slots_(std::make_unique<Slots>()) {
+    const std::size_t slot = config_.max_message_size + 1;
+    for (int i = 0; i < kBatch; ++i) {
+        slots_->iov[i] = {scratch_.data() + static_cast<std::size_t>(i) * slot, slot};
+        slots_->msgs[i] = {};
+        slots_->msgs[i].msg_hdr.msg_iov = &slots_->iov[i];
+        slots_->msgs[i].msg_hdr.msg_iovlen = 1;
+        slots_->msgs[i].msg_hdr.msg_name = &slots_->from[i];
+        slots_->msgs[i].msg_hdr.msg_control = slots_->control[i];
+    }
+}
+
+UdpSocket::~UdpSocket() { close(); }
 
 Result<Endpoint> UdpSocket::bind(const Endpoint& local) {
-    boost::system::error_code ec;
-    auto ep = to_asio(local);
-    socket_.open(ep.protocol(), ec);
-    if (ec) {
-        return fail("cannot open UDP socket: " + ec.message());
+    fd_ =
+        ::socket(local.is_v6() ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) {
+        return fail(std::string("cannot open UDP socket: ") + std::strerror(errno));
     }
     int one = 1;
-    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     if (local.is_v6()) {
-        ::setsockopt(socket_.native_handle(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+        ::setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     }
     int rcvbuf = config_.udp_receive_buffer;
-    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     // The arrival time of each datagram tells how long it waited in the queue (overload).
-    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
-    socket_.non_blocking(true, ec);
-    socket_.bind(ep, ec);
-    if (ec) {
-        return fail("cannot listen on udp:" + local.to_string() + ": " + ec.message());
+    ::setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+    if (::bind(fd_, local.sockaddr_ptr(), local.sockaddr_len()) != 0) {
+        return fail("cannot listen on udp:" + local.to_string() + ": " + std::strerror(errno));
     }
-    return Endpoint::from_sockaddr(socket_.local_endpoint().data());
+    sockaddr_storage bound{};
+    socklen_t len = sizeof(bound);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &len);
+    return Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&bound));
 }
 
-void UdpSocket::start() { wait(); }
+void UdpSocket::start() {
+    static auto logger = log::get("transport");
+    reader_.emplace(worker_, fd_);
+    if (auto r = reader_->start([this] { return read_batch(); }, [this] { deliver_batch(); }); !r) {
+        logger->error("udp: {}", r.error().message);
+    }
+}
 
 void UdpSocket::close() {
-    boost::system::error_code ec;
-    socket_.close(ec);
-}
-
-void UdpSocket::wait() {
-    socket_.async_wait(boost::asio::ip::udp::socket::wait_read,
-                       [this](const boost::system::error_code& ec) {
-                           if (!ec) {
-                               drain();
-                           }
-                       });
-}
-
-void UdpSocket::drain() {
-    // The reactor is edge-triggered: a datagram that arrives while we read does not wake it
-    // again, so the socket is read until it says it is empty, and only then waited on.
-    for (;;) {
-        const int n = receive_batch();
-        if (n == -EAGAIN) {  // the same as EWOULDBLOCK on Linux
-            wait();
-            return;
-        }
-        if (n == -EBADF) {
-            return;  // closed
-        }
-        if (n < 0 || n == kBatch) {
-            // More may wait, or an error passes: let other work run first.
-            worker_.post([this] { drain(); });
-            return;
-        }
+    if (reader_) {
+        reader_->stop();
+        reader_.reset();
+    }
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
     }
 }
 
-int UdpSocket::receive_batch() {
-    static auto logger = log::get("transport");
-    // One recvmmsg takes up to kBatch waiting datagrams: fewer system calls than recvfrom.
-    const std::size_t slot = config_.max_message_size + 1;
-    mmsghdr msgs[kBatch];
-    iovec iov[kBatch];
-    sockaddr_storage from[kBatch];
-    alignas(cmsghdr) char control[kBatch][kControlSize];
+io::DescriptorReader::Outcome UdpSocket::read_batch() {
+    using Outcome = io::DescriptorReader::Outcome;
     for (int i = 0; i < kBatch; ++i) {
-        iov[i] = {scratch_.data() + static_cast<std::size_t>(i) * slot, slot};
-        msgs[i] = {};
-        msgs[i].msg_hdr.msg_iov = &iov[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-        msgs[i].msg_hdr.msg_name = &from[i];
-        msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
-        msgs[i].msg_hdr.msg_control = control[i];
-        msgs[i].msg_hdr.msg_controllen = kControlSize;
+        msghdr& h = slots_->msgs[i].msg_hdr;
+        h.msg_namelen = sizeof(slots_->from[i]);
+        h.msg_controllen = kControlSize;
+        h.msg_flags = 0;
     }
-    const int n = ::recvmmsg(socket_.native_handle(), msgs, kBatch, MSG_DONTWAIT, nullptr);
-    if (n < 0) {
+    const int n = ::recvmmsg(fd_, slots_->msgs, kBatch, MSG_DONTWAIT, nullptr);
+    batch_result_ = n < 0 ? -errno : n;
+    if (batch_result_ == -EAGAIN) {  // the same as EWOULDBLOCK on Linux
+        return Outcome::Empty;
+    }
+    // A short batch took every datagram queued when the kernel looked.
+    return batch_result_ >= 0 && batch_result_ < kBatch ? Outcome::Drained : Outcome::Read;
+}
+
+void UdpSocket::deliver_batch() {
+    static auto logger = log::get("transport");
+    if (batch_result_ < 0) {
         // ICMP errors surface here on some kernels; they are not fatal for the socket.
-        if (errno != EAGAIN && errno != EINTR) {
-            logger->debug("udp receive error: {}", std::strerror(errno));
+        if (batch_result_ != -EINTR) {
+            logger->debug("udp receive error: {}", std::strerror(-batch_result_));
         }
-        return -errno;
+        return;
     }
-    for (int i = 0; i < n; ++i) {
-        std::size_t len = msgs[i].msg_len;
+    for (int i = 0; i < batch_result_; ++i) {
+        mmsghdr& m = slots_->msgs[i];
+        std::size_t len = m.msg_len;
         if (len == 0) {
             continue;
         }
-        if (len > config_.max_message_size || (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
+        if (len > config_.max_message_size || (m.msg_hdr.msg_flags & MSG_TRUNC) != 0) {
             // RFC 3261 §18.1.1 allows large messages only over congestion-controlled transports.
             logger->warn("dropped a {}+ byte datagram: over max_message_size", len);
             continue;
         }
         Source source;
         source.transport = Transport::Udp;
-        source.remote = Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&from[i]));
+        source.remote = Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&slots_->from[i]));
         source.listener = listener_;
-        source.received_ns = kernel_stamp(msgs[i].msg_hdr);
-        receiver_.on_message(Buffer::copy_of({static_cast<const char*>(iov[i].iov_base), len}),
-                             source);
+        source.received_ns = kernel_stamp(m.msg_hdr);
+        receiver_.on_message(
+            Buffer::copy_of({static_cast<const char*>(slots_->iov[i].iov_base), len}), source);
     }
-    return n;
 }
 
 bool UdpSocket::send_to(const Endpoint& remote, std::string_view bytes) {
-    ssize_t n = ::sendto(socket_.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT,
-                         remote.sockaddr_ptr(), remote.sockaddr_len());
+    ssize_t n = ::sendto(fd_, bytes.data(), bytes.size(), MSG_DONTWAIT, remote.sockaddr_ptr(),
+                         remote.sockaddr_len());
     return n == static_cast<ssize_t>(bytes.size());
 }
 
