@@ -6,8 +6,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "base/timer_queue.h"
 #include "sip/message.h"
@@ -83,10 +84,14 @@ private:
     std::uint32_t owner_;
     TxnId last_id_ = 0;
     // Keyed by views of each transaction's own key: one copy of it, in the transaction.
-    std::unordered_map<std::string_view, std::unique_ptr<ServerTransaction>> servers_;
-    std::unordered_map<std::string_view, std::unique_ptr<ClientTransaction>> clients_;
-    std::unordered_map<TxnId, ServerTransaction*> servers_by_id_;
-    std::unordered_map<TxnId, ClientTransaction*> clients_by_id_;
+    // Open addressing: a lookup that finds nothing (every new request) reads one group of
+    // tags instead of a chain of nodes, and an insert allocates no node.
+    template <class K, class V>
+    using Map = boost::unordered_flat_map<K, V>;
+    Map<std::string_view, std::unique_ptr<ServerTransaction>> servers_;
+    Map<std::string_view, std::unique_ptr<ClientTransaction>> clients_;
+    Map<TxnId, ServerTransaction*> servers_by_id_;
+    Map<TxnId, ClientTransaction*> clients_by_id_;
     std::vector<std::unique_ptr<Transaction>> retired_;
     const sip::PhraseTable* phrases_;
     std::string agent_;
