@@ -48,7 +48,8 @@ private:
         if (owner == nullptr || op->reader == nullptr || op->ec_) {
             return;
         }
-        op->reader->on_read_done();
+        DescriptorReader* reader = op->reader;
+        reader->on_read_done(std::move(op));
     }
 };
 
@@ -67,7 +68,7 @@ Result<void> DescriptorReader::start(Read read, Deliver deliver) {
         return fail(std::string("cannot watch a socket: ") + std::strerror(err));
     }
     reactor_data_ = data;
-    read_next(false);
+    read_next(std::make_unique<Op>(this), false);
     return {};
 }
 
@@ -86,21 +87,22 @@ void DescriptorReader::stop() {
     reactor_data_ = nullptr;
 }
 
-void DescriptorReader::read_next(bool is_continuation) {
-    auto* op = new Op(this);
-    pending_ = op;
+void DescriptorReader::read_next(std::unique_ptr<Op> op, bool is_continuation) {
+    pending_ = op.release();  // the reactor's until it completes
     auto data = static_cast<Reactor::per_descriptor_data>(reactor_data_);
     // Speculative: unless the last read drained the descriptor, the read is tried now, and
     // the operation waits only if it finds nothing.
-    reactor_of(worker_).start_op(Reactor::read_op, fd_, data, op, is_continuation,
+    reactor_of(worker_).start_op(Reactor::read_op, fd_, data, pending_, is_continuation,
                                  /*allow_speculative=*/true);
 }
 
-void DescriptorReader::on_read_done() {
+void DescriptorReader::on_read_done(std::unique_ptr<Op> op) {
     pending_ = nullptr;
     deliver_();
+    // The same operation goes out again (no allocation a wake-up), unless the delivery
+    // stopped the reader or started it anew.
     if (reactor_data_ != nullptr && pending_ == nullptr) {
-        read_next(true);
+        read_next(std::move(op), true);
     }
 }
 

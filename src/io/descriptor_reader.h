@@ -15,6 +15,7 @@
 // callbacks.
 
 #include <functional>
+#include <memory>
 
 #include "base/result.h"
 #include "io/worker.h"
@@ -49,8 +50,8 @@ public:
 
 private:
     class Op;
-    void read_next(bool is_continuation);
-    void on_read_done();
+    void read_next(std::unique_ptr<Op> op, bool is_continuation);
+    void on_read_done(std::unique_ptr<Op> op);
 
     Worker& worker_;
     const int fd_;
