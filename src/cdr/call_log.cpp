@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "base/background_thread.h"
 #include "base/log.h"
@@ -16,6 +17,8 @@ namespace sb::cdr {
 namespace {
 
 constexpr std::size_t kBatchEvents = 2048;  // a batch this large is written without waiting more
+// Written events' slots kept for reuse at most: a backlog's worth would hold its memory for good.
+constexpr std::size_t kKeptSlots = kBatchEvents;
 
 std::shared_ptr<spdlog::logger> logger() {
     static auto l = log::get("cdr");
@@ -194,8 +197,7 @@ void CallLog::on_call_event(const dialog::CallEvent& event) {
         case dialog::CallEventKind::Ended: at = c.ended_ms; break;
         case dialog::CallEventKind::Updated: break;
     }
-    // The copy is made before the lock, so workers contend only for a push_back.
-    Event copy{event.kind, at != 0 ? at : clock_.unix_millis(), c};
+    const std::int64_t when = at != 0 ? at : clock_.unix_millis();
     bool wake = false;
     {
         std::lock_guard lock(mutex_);
@@ -205,8 +207,16 @@ void CallLog::on_call_event(const dialog::CallEvent& event) {
         }
         // Only the first event after the writer went to sleep wakes it: the others find it
         // awake, and a worker makes no system call for them.
-        wake = (writer_waiting_ && queue_.empty()) || queue_.size() + 1 == kBatchEvents;
-        queue_.push_back(std::move(copy));
+        wake = (writer_waiting_ && queued_ == 0) || queued_ + 1 == kBatchEvents;
+        if (queued_ < queue_.size()) {
+            Event& slot = queue_[queued_];
+            slot.kind = event.kind;
+            slot.at_ms = when;
+            slot.call = c;  // into the room the slot's strings already have
+        } else {
+            queue_.push_back(Event{event.kind, when, c});
+        }
+        ++queued_;
         ++held_;
     }
     if (wake) {
@@ -237,6 +247,7 @@ bool CallLog::failing() const {
 void CallLog::run() {
     std::vector<Event> taken;
     taken.reserve(1024);
+    std::size_t taken_count = 0;
     int stop_retries = 0;
     bool busy = false;  // the last round found events
     for (;;) {
@@ -252,28 +263,34 @@ void CallLog::run() {
                 // Calls keep coming: sleep one batch delay and take what gathered meanwhile.
                 // No event wakes us, so a busy server costs one wake-up per batch, not two.
                 wake_.wait_for(lock, options_.batch_delay, [&] {
-                    return stopping_ || queue_.size() >= kBatchEvents;
+                    return stopping_ || queued_ >= kBatchEvents;
                 });
-            } else if (!stopping_ && (queue_.empty() || failing())) {
+            } else if (!stopping_ && (queued_ == 0 || failing())) {
                 // While writes fail, new events wait for the next retry instead of waking us
                 // for an attempt each.
                 writer_waiting_ = !failing();
                 wake_.wait_for(lock, options_.flush_interval,
-                               [&] { return stopping_ || (writer_waiting_ && !queue_.empty()); });
+                               [&] { return stopping_ || (writer_waiting_ && queued_ != 0); });
                 writer_waiting_ = false;
                 // Group commit: give the events of the next moments a chance to join this
                 // batch, so a busy server writes a few batches a second, not one per event.
-                if (!stopping_ && !queue_.empty() && options_.batch_delay.count() > 0) {
+                if (!stopping_ && queued_ != 0 && options_.batch_delay.count() > 0) {
                     wake_.wait_for(lock, options_.batch_delay, [&] {
-                        return stopping_ || queue_.size() >= kBatchEvents;
+                        return stopping_ || queued_ >= kBatchEvents;
                     });
                 }
             }
+            // The slots written last round go back to the workers.
             taken.swap(queue_);
-            busy = !taken.empty();
+            taken_count = std::exchange(queued_, 0);
+            busy = taken_count != 0;
             stopping = stopping_;
         }
-        std::size_t done = absorb(taken);
+        std::size_t done = absorb(std::span(taken).first(taken_count));
+        if (taken.size() > kKeptSlots) {
+            taken.resize(kKeptSlots);
+            taken.shrink_to_fit();
+        }
         try {
             flush();
         } catch (const std::exception& e) {
@@ -305,7 +322,7 @@ void CallLog::run() {
     report_drops(true);
 }
 
-std::size_t CallLog::absorb(std::vector<Event>& events) {
+std::size_t CallLog::absorb(std::span<Event> events) {
     using dialog::CallEventKind;
     std::size_t lost = 0;
     for (Event& e : events) {
@@ -327,7 +344,7 @@ std::size_t CallLog::absorb(std::vector<Event>& events) {
                 h.json_end = json_lines_->end();
                 if (e.kind == CallEventKind::Ended) {
                     h.needs_row = true;
-                    h.call = std::move(e.call);
+                    h.call = e.call;  // a copy: the slot keeps its room for the next event
                 }
                 backlog_.push_back(std::move(h));
             } catch (...) {
@@ -342,7 +359,6 @@ std::size_t CallLog::absorb(std::vector<Event>& events) {
             logger()->error("call log: call event of {} lost: {}", e.call.call_id, ex.what());
         }
     }
-    events.clear();
     return lost;
 }
 

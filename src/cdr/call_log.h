@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -90,7 +91,7 @@ private:
 
     CallLog(CallLogOptions options, const Clock& clock);
     void run();
-    std::size_t absorb(std::vector<Event>& events);  // returns the events it had to drop
+    std::size_t absorb(std::span<Event> events);  // returns the events it had to drop
     Change what_changed(const dialog::Call& call);
     void flush();
     void write_lines(OutFile& file, Lines& lines);
@@ -109,7 +110,12 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;      // the writer: events, or stop
     std::condition_variable idle_;      // wait_idle()
-    std::vector<Event> queue_;          // with mutex_
+    // With mutex_: the first queued_ slots are events; those after are written ones kept with
+    // their strings' room, so that a worker copies a call into memory it allocated before
+    // instead of allocating it anew (and the writer freeing it, which glibc's per-thread
+    // cache cannot give back to the worker).
+    std::vector<Event> queue_;
+    std::size_t queued_ = 0;
     std::size_t held_ = 0;              // with mutex_: queued plus taken but not yet written
     bool writer_waiting_ = false;       // with mutex_: an event must wake the writer
     bool stopping_ = false;             // with mutex_

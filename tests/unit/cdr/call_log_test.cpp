@@ -242,6 +242,42 @@ TEST_F(CallLogTest, EveryEventGetsATextLineAndAJsonLine) {
     EXPECT_EQ(nlohmann::json::parse(json[5])["forwarded_to"], "sip:dave@example.com");
 }
 
+TEST_F(CallLogTest, AnEventAfterALargerOneShowsOnlyItsOwnFields) {
+    // The queue's slots are reused batch after batch: a short call copied into the slot of a
+    // long one must not carry anything of it, in the lines or in the row.
+    auto log = open();
+    std::vector<Call> sent;
+    for (int round = 0; round < 3; ++round) {
+        Call big = test::full_call(fmt::format("big-{}", round));
+        big.branches.push_back("sip:bob@192.0.2.22:5064");
+        Call small = test::ended_call(fmt::format("s{}", round), Outcome::Busy, 486, "Busy Here",
+                                      Party::Callee);
+        for (const Call& c : {big, small}) {
+            emit(*log, CallEventKind::Ended, c);
+            sent.push_back(c);
+            ASSERT_TRUE(log->wait_idle(10s));  // each in a batch of its own
+        }
+    }
+
+    auto json = read_lines(log->json_path());
+    ASSERT_EQ(json.size(), sent.size());
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+        auto j = nlohmann::json::parse(json[i]);
+        EXPECT_EQ(j["call_id"], sent[i].call_id);
+        EXPECT_EQ(j["branches"].size(), sent[i].branches.size()) << json[i];
+        EXPECT_EQ(j["transfer_to"], sent[i].transfer_to) << json[i];
+        EXPECT_EQ(j["rtp_stats"].is_null(), sent[i].rtp_stats.empty()) << json[i];
+    }
+    auto rows = all_calls(db());
+    ASSERT_EQ(rows.size(), sent.size());
+    for (const Call& want : sent) {
+        auto got = std::find_if(rows.begin(), rows.end(),
+                                [&](const Call& r) { return r.call_id == want.call_id; });
+        ASSERT_NE(got, rows.end()) << want.call_id;
+        expect_same(want, *got);
+    }
+}
+
 TEST_F(CallLogTest, TenThousandEventsFromFourThreadsLoseNothing) {
     auto log = open();
     constexpr int kThreads = 4;
