@@ -64,5 +64,26 @@ TEST(JsonWriter, InvalidUtf8BecomesReplacementCharacters) {
     EXPECT_TRUE(nlohmann::json::accept(as_json_string(all)));
 }
 
+TEST(JsonWriter, EveryByteIsFoundWhereverItFallsInALongRun) {
+    // Plain text is scanned eight bytes at a time: each byte that needs escaping, and the
+    // bytes around the edges of what it may take as plain (0x1f/0x20, 0x7f/0x80), at every
+    // offset of a run longer than one step, against what nlohmann's writer makes of it.
+    for (int b = 1; b < 256; ++b) {
+        for (std::size_t at = 0; at < 19; ++at) {
+            std::string text(19, 'x');
+            text[at] = static_cast<char>(b);
+            std::string ours = as_json_string(text);
+            if (b < 0x80) {
+                EXPECT_EQ(ours, nlohmann::json(text).dump()) << "byte " << b << " at " << at;
+            } else {
+                // Alone, a byte above 0x7f is never valid UTF-8: it is replaced, not passed on.
+                EXPECT_EQ(ours, "\"" + text.substr(0, at) + "\xEF\xBF\xBD" +
+                                    text.substr(at + 1) + "\"")
+                    << "byte " << b << " at " << at;
+            }
+        }
+    }
+}
+
 }  // namespace
 }  // namespace sb
