@@ -60,9 +60,9 @@ constexpr std::uint64_t ihash(std::string_view s) {
     return h;
 }
 
-/// FNV-1a over the bytes as they are.
-constexpr std::uint64_t hash_bytes(std::string_view s) {
-    std::uint64_t h = 1469598103934665603ULL;
+/// FNV-1a over the bytes as they are. Given the hash of what came before as `h`, it goes on
+/// from there: hashing pieces one after the other gives the hash of them joined.
+constexpr std::uint64_t hash_bytes(std::string_view s, std::uint64_t h = 1469598103934665603ULL) {
     for (char c : s) {
         h ^= static_cast<unsigned char>(c);
         h *= 1099511628211ULL;

@@ -1,6 +1,8 @@
 #include "proxy/core.h"
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -402,7 +404,10 @@ txn::TxnId Core::start_branch(ResponseContext& ctx, ResponseContext::Branch& bra
         return 0;
     }
     transport::Destination hop = branch.target.hop;
-    std::string id = table_->new_branch() + "l" + loop_hash(st->request());
+    const LoopHash hash = loop_hash(st->request());
+    std::string id = table_->new_branch(1 + hash.size());
+    id += 'l';
+    id.append(hash.data(), hash.size());
     // The server transaction annotated the top Via once already, for its responses.
     std::string bytes = build_branch_request(st->request(), st->source(), st->response_via(),
                                              plan->second, branch.target, id, hop);
@@ -609,17 +614,28 @@ void Core::handle_cancel(txn::ServerTransaction& st) {
     }
 }
 
-std::string Core::loop_hash(const sip::Message& request) const {
-    // RFC 3261 §16.6 step 8: what stays the same when a request comes back to us unchanged.
-    std::string key;
-    key.append(request.request_uri()).append("\n").append(request.call_id()).append("\n");
-    key.append(std::to_string(request.cseq().number)).append("\n");
-    key.append(request.from_tag()).append("\n").append(request.to_tag());
-    return fmt::format("{:08x}", hash_bytes(key) & 0xffffffffu);
+Core::LoopHash Core::loop_hash(const sip::Message& request) {
+    // RFC 3261 §16.6 step 8: the Request-URI, Call-ID, CSeq number and both tags, each
+    // followed by a line break, hashed piece by piece rather than joined first.
+    char cseq[16];
+    auto cseq_end = std::to_chars(cseq, cseq + sizeof cseq, request.cseq().number).ptr;
+    std::uint64_t h = hash_bytes(request.request_uri());
+    for (std::string_view piece : {std::string_view("\n"), request.call_id(),
+                                   std::string_view("\n"), std::string_view(cseq, cseq_end),
+                                   std::string_view("\n"), request.from_tag(),
+                                   std::string_view("\n"), request.to_tag()}) {
+        h = hash_bytes(piece, h);
+    }
+    LoopHash text;
+    constexpr char kHex[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        text[text.size() - 1 - i] = kHex[(h >> (4 * i)) & 0xf];
+    }
+    return text;
 }
 
 bool Core::loop_detected(const sip::Message& request) const {
-    std::string hash;
+    std::optional<LoopHash> hash;
     bool loop = false;
     for (const sip::HeaderField& h : request.headers()) {
         if (h.id != sip::HeaderId::Via || loop) {
@@ -634,10 +650,10 @@ bool Core::loop_detected(const sip::Message& request) const {
             if (l == std::string_view::npos || txn::TransactionTable::owner_of_branch(via->branch) < 0) {
                 return true;
             }
-            if (hash.empty()) {
+            if (!hash) {
                 hash = loop_hash(request);
             }
-            loop = via->branch.substr(l + 1) == hash;
+            loop = via->branch.substr(l + 1) == std::string_view(hash->data(), hash->size());
             return !loop;
         });
     }

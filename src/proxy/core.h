@@ -4,6 +4,7 @@
 // answers requests addressed to the server itself, routes the rest (loose routing, location
 // service, Record-Route, loop detection) in the configured mode, and relays responses.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -114,7 +115,9 @@ private:
     void answer_self(txn::ServerTransaction& st);
     void handle_cancel(txn::ServerTransaction& st);
     bool loop_detected(const sip::Message& request) const;
-    std::string loop_hash(const sip::Message& request) const;
+    /// Eight hex digits of what stays the same when a request comes back to us unchanged.
+    using LoopHash = std::array<char, 8>;
+    static LoopHash loop_hash(const sip::Message& request);
     /// Decides the targets of a request, or answers it (404, 480, 403, 302...) and returns false.
     bool route(const sip::Message& request, RoutePlan& plan, std::vector<Target>& targets,
                txn::ServerTransaction* st, Fallbacks* fallbacks = nullptr);

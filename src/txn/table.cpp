@@ -156,9 +156,12 @@ ServerTransaction* TransactionTable::find_invite_for(const sip::Message& cancel)
     return it->second.get();
 }
 
-std::string TransactionTable::new_branch() const {
+std::string TransactionTable::new_branch(std::size_t more) const {
     thread_local std::mt19937_64 rng{std::random_device{}()};
-    return fmt::format("{}{:x}x{:016x}", sip::kBranchCookie, owner_, rng());
+    std::string branch;
+    branch.reserve(sip::kBranchCookie.size() + 4 + 1 + 16 + more);
+    fmt::format_to(std::back_inserter(branch), "{}{:x}x{:016x}", sip::kBranchCookie, owner_, rng());
+    return branch;
 }
 
 int TransactionTable::owner_of_branch(std::string_view branch) {

@@ -47,8 +47,9 @@ public:
     ServerTransaction* find_invite_for(const sip::Message& cancel);
 
     /// A new branch for a request we send: the magic cookie, our owner id (so responses can be
-    /// routed to this worker), and 64 random bits.
-    std::string new_branch() const;
+    /// routed to this worker), and 64 random bits; with room for `more` bytes the caller
+    /// appends.
+    std::string new_branch(std::size_t more = 0) const;
     /// The owner id a branch of ours carries, or -1.
     static int owner_of_branch(std::string_view branch);
 
