@@ -63,17 +63,16 @@ void Tracker::emit(CallEventKind kind, const Call& call) {
 }
 
 const Call* Tracker::find(std::string_view call_id) const {
-    auto it = calls_.find(std::string(call_id));
+    auto it = calls_.find(call_id);
     return it == calls_.end() ? nullptr : &it->second;
 }
 
 void Tracker::on_invite(const sip::Message& invite, const transport::Source& from) {
-    std::string call_id(invite.call_id());
-    if (calls_.count(call_id) != 0) {
+    if (calls_.find(invite.call_id()) != calls_.end()) {
         return;  // the same call retried (after a challenge, say): keep the first record
     }
     Call call;
-    call.call_id = call_id;
+    call.call_id = std::string(invite.call_id());
     read_party(invite.value(sip::HeaderId::From), call.caller, call.caller_name);
     read_party(invite.value(sip::HeaderId::To), call.callee, call.callee_name);
     call.source = std::string(transport::lower_name(from.transport)) + ":" + from.remote.to_string();
@@ -82,12 +81,12 @@ void Tracker::on_invite(const sip::Message& invite, const transport::Source& fro
     if (const sip::HeaderField* rb = invite.first(sip::HeaderId::ReferredBy)) {
         call.referred_by = std::string(rb->value);
     }
-    auto [it, inserted] = calls_.emplace(call_id, std::move(call));
+    auto [it, inserted] = calls_.emplace(call.call_id, std::move(call));  // key copied first
     emit(CallEventKind::Started, it->second);
 }
 
 void Tracker::on_branch(const sip::Message& invite, std::string_view target) {
-    auto it = calls_.find(std::string(invite.call_id()));
+    auto it = calls_.find(invite.call_id());
     if (it != calls_.end() && !target.empty()) {
         it->second.branches.emplace_back(target);
     }
@@ -95,7 +94,7 @@ void Tracker::on_branch(const sip::Message& invite, std::string_view target) {
 
 void Tracker::on_invite_response(const sip::Message& invite, int status, std::string_view reason,
                                  std::string_view to_tag, std::string_view answered_by) {
-    auto it = calls_.find(std::string(invite.call_id()));
+    auto it = calls_.find(invite.call_id());
     if (it == calls_.end()) {
         return;
     }
@@ -143,7 +142,7 @@ void Tracker::on_invite_response(const sip::Message& invite, int status, std::st
 
 void Tracker::on_forwarded(const sip::Message& invite, std::string_view target,
                            std::string_view reason) {
-    auto it = calls_.find(std::string(invite.call_id()));
+    auto it = calls_.find(invite.call_id());
     if (it != calls_.end()) {
         it->second.forwarded_to = std::string(target);
         it->second.forward_reason = std::string(reason);
@@ -152,14 +151,14 @@ void Tracker::on_forwarded(const sip::Message& invite, std::string_view target,
 }
 
 void Tracker::on_cancel(const sip::Message& invite) {
-    auto it = calls_.find(std::string(invite.call_id()));
+    auto it = calls_.find(invite.call_id());
     if (it != calls_.end()) {
         it->second.cancelled = true;
     }
 }
 
 void Tracker::on_in_dialog(const sip::Message& request, const transport::Source&) {
-    auto it = calls_.find(std::string(request.call_id()));
+    auto it = calls_.find(request.call_id());
     if (it == calls_.end()) {
         return;
     }
@@ -186,7 +185,7 @@ void Tracker::on_in_dialog(const sip::Message& request, const transport::Source&
 
 void Tracker::on_in_dialog_response(const sip::Message&) {}
 
-void Tracker::end(std::unordered_map<std::string, Call>::iterator it, Outcome outcome, Party by) {
+void Tracker::end(StringMap<Call>::iterator it, Outcome outcome, Party by) {
     Call& call = it->second;
     call.state = CallState::Ended;
     call.outcome = outcome;

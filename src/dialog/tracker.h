@@ -5,10 +5,10 @@
 
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/string_map.h"
 #include "dialog/events.h"
 #include "proxy/api/call_observer.h"
 
@@ -40,11 +40,11 @@ public:
 private:
     std::int64_t now_ms() const;
     void emit(CallEventKind kind, const Call& call);
-    void end(std::unordered_map<std::string, Call>::iterator it, Outcome outcome, Party by);
+    void end(StringMap<Call>::iterator it, Outcome outcome, Party by);
 
     const Clock& clock_;
     std::vector<CallEventSink*> sinks_;
-    std::unordered_map<std::string, Call> calls_;  // by Call-ID
+    StringMap<Call> calls_;  // by Call-ID
 };
 
 /// The outcome a final non-2xx status means for a call.

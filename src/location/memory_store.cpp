@@ -20,7 +20,7 @@ std::int64_t earliest_of(const std::vector<Binding>& bindings, std::int64_t earl
 }  // namespace
 
 MemoryStore::Shard& MemoryStore::shard_for(std::string_view aor) {
-    return shards_[AorHash{}(aor) % kShards];
+    return shards_[StringHash{}(aor) % kShards];
 }
 
 Result<std::vector<Binding>> MemoryStore::lookup(std::string_view aor, std::int64_t now) {

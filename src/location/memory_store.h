@@ -11,10 +11,10 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
+#include "base/string_map.h"
 #include "location/api/binding.h"
 #include "location/api/store.h"
 
@@ -61,17 +61,7 @@ public:
     void insert(Binding&& binding);
 
 private:
-    // Transparent, so a lookup by string_view does not build a std::string. Deliberately not
-    // noexcept: libstdc++ then keeps each key's hash in its node (as it does for std::string
-    // keys), so a find compares hashes before strings and never re-hashes a neighbour's key to
-    // see where its bucket ends; those string reads were the store's cache misses.
-    struct AorHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view aor) const {
-            return std::hash<std::string_view>{}(aor);
-        }
-    };
-    using Map = std::unordered_map<std::string, std::vector<Binding>, AorHash, std::equal_to<>>;
+    using Map = StringMap<std::vector<Binding>>;  // by AOR
 
     static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 
