@@ -10,9 +10,8 @@ namespace sb::txn {
 
 ClientInvite::ClientInvite(TransactionTable& table, TxnId id, std::string key, std::string bytes,
                            const transport::Destination& destination, ClientUser& user,
-                           std::uint64_t token, std::string branch)
-    : ClientTransaction(table, id, std::move(key), std::move(bytes), destination, user, token,
-                        std::move(branch)) {
+                           std::uint64_t token)
+    : ClientTransaction(table, id, std::move(key), std::move(bytes), destination, user, token) {
     set_state(State::Calling);
 }
 

@@ -7,9 +7,8 @@ namespace sb::txn {
 
 ClientNonInvite::ClientNonInvite(TransactionTable& table, TxnId id, std::string key,
                                  std::string bytes, const transport::Destination& destination,
-                                 ClientUser& user, std::uint64_t token, std::string branch)
-    : ClientTransaction(table, id, std::move(key), std::move(bytes), destination, user, token,
-                        std::move(branch)) {
+                                 ClientUser& user, std::uint64_t token)
+    : ClientTransaction(table, id, std::move(key), std::move(bytes), destination, user, token) {
     set_state(State::Trying);
 }
 

@@ -9,7 +9,7 @@ class ClientNonInvite final : public ClientTransaction {
 public:
     ClientNonInvite(TransactionTable& table, TxnId id, std::string key, std::string bytes,
                     const transport::Destination& destination, ClientUser& user,
-                    std::uint64_t token, std::string branch);
+                    std::uint64_t token);
 
     void start();
     void on_response(const sip::Message& response, const transport::Source& source) override;

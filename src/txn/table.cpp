@@ -1,5 +1,6 @@
 #include "txn/table.h"
 
+#include <algorithm>
 #include <charconv>
 #include <random>
 
@@ -84,9 +85,22 @@ void TransactionTable::on_request(sip::Message&& request, const transport::Sourc
 
 bool TransactionTable::on_response(const sip::Message& response, const transport::Source& source) {
     reap();
-    std::string key;
-    key.reserve(response.top_via().branch.size() + 12);
-    key.append(response.top_via().branch).append("|").append(response.cseq().method_text);
+    // The key is "branch|method", as start_client made it; on the stack when it fits, so a
+    // response costs no allocation to match.
+    std::string_view branch = response.top_via().branch;
+    std::string_view method = response.cseq().method_text;
+    char room[128];
+    std::string spill;
+    std::string_view key;
+    if (branch.size() + 1 + method.size() <= sizeof room) {
+        char* end = std::copy(branch.begin(), branch.end(), room);
+        *end++ = '|';
+        end = std::copy(method.begin(), method.end(), end);
+        key = std::string_view(room, static_cast<std::size_t>(end - room));
+    } else {
+        spill.append(branch).append("|").append(method);
+        key = spill;
+    }
     auto it = clients_.find(key);
     if (it == clients_.end()) {
         return false;
@@ -111,15 +125,17 @@ ClientTransaction* TransactionTable::start_client(std::string bytes,
         return nullptr;
     }
     std::string_view rest = view.substr(b + 8);
-    std::string branch(rest.substr(0, rest.find_first_of(";,\r\n ")));
-    std::string key = branch + "|" + std::string(method);
+    std::string_view branch = rest.substr(0, rest.find_first_of(";,\r\n "));
+    std::string key;
+    key.reserve(branch.size() + 1 + method.size());
+    key.append(branch).append("|").append(method);
     if (clients_.count(key) != 0) {
         return nullptr;
     }
     TxnId id = next_id();
     if (method == "INVITE") {
         auto ct = std::make_unique<ClientInvite>(*this, id, std::move(key), std::move(bytes), to,
-                                                 user, token, branch);
+                                                 user, token);
         ClientInvite& ref = *ct;
         clients_.emplace(ref.key(), std::move(ct));
         clients_by_id_.emplace(id, &ref);
@@ -130,7 +146,7 @@ ClientTransaction* TransactionTable::start_client(std::string bytes,
         return nullptr;  // an ACK never opens a transaction: send it directly
     }
     auto ct = std::make_unique<ClientNonInvite>(*this, id, std::move(key), std::move(bytes), to,
-                                                user, token, branch);
+                                                user, token);
     ClientNonInvite& ref = *ct;
     clients_.emplace(ref.key(), std::move(ct));
     clients_by_id_.emplace(id, &ref);

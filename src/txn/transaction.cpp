@@ -161,13 +161,12 @@ void ServerTransaction::resend_last() {
 
 ClientTransaction::ClientTransaction(TransactionTable& table, TxnId id, std::string key,
                                      std::string bytes, const transport::Destination& destination,
-                                     ClientUser& user, std::uint64_t token, std::string branch)
+                                     ClientUser& user, std::uint64_t token)
     : Transaction(table, id, std::move(key), transport::is_stream(destination.transport)),
       bytes_(std::move(bytes)),
       destination_(destination),
       user_(user),
-      token_(token),
-      branch_(std::move(branch)) {}
+      token_(token) {}
 
 bool ClientTransaction::transmit() {
     if (!table_.sender().send(destination_, bytes_)) {

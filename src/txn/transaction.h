@@ -138,7 +138,6 @@ public:
     const transport::Destination& destination() const { return destination_; }
     ClientUser& user() const { return user_; }
     std::uint64_t token() const { return token_; }
-    std::string_view branch() const { return branch_; }
     /// Status of the last response received, 0 before any.
     int last_status() const { return last_status_; }
 
@@ -148,7 +147,7 @@ public:
 protected:
     ClientTransaction(TransactionTable& table, TxnId id, std::string key, std::string bytes,
                       const transport::Destination& destination, ClientUser& user,
-                      std::uint64_t token, std::string branch);
+                      std::uint64_t token);
     /// Sends (or retransmits) the request; reports a transport error to the user on failure.
     bool transmit();
     void fail_transport();
@@ -159,7 +158,6 @@ protected:
     transport::Destination destination_;
     ClientUser& user_;
     std::uint64_t token_;
-    std::string branch_;
     int last_status_ = 0;
     Duration interval_{};  // current retransmission interval (Timers A and E)
 };
