@@ -117,13 +117,8 @@ def main():
         emit({"metric": "error", "error": str(e)})
         rc = 2
     finally:
-        if caller is not None and caller.poll() is None:
-            caller.terminate()
-            try:
-                caller.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                caller.kill()
-                caller.wait(timeout=5)
+        if caller is not None:
+            bench.end_child(caller)
         b.stop_uas()
         b.stop_proxy()
     return rc

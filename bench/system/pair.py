@@ -22,7 +22,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
-from bench import LOOPBACK, SCEN, make_users  # noqa: E402
+from bench import LOOPBACK, SCEN, end_child, make_users  # noqa: E402
 
 CLK = os.sysconf("SC_CLK_TCK")
 CONFIG = os.path.join(HERE, "switchboard.toml")
@@ -77,13 +77,8 @@ class Side:
 
     def stop(self):
         for p in (self.uas, self.server):
-            if p is not None and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            if p is not None:
+                end_child(p, grace_s=10)
 
 
 def load_args(kind, side, tag, rate, count):
